@@ -1,0 +1,87 @@
+//! Entries of a household other than members: assistance measures, natural changes, visits
+//! and photo evidence. Field names are part of the protocol.
+
+use crate::enums::{EntryStatus, MeasureKind, MeasureStatus, NaturalChangeKind, PhotoSubject};
+use crate::values::{CodeSet, EntryId, PhotoHash, Quarter, YearMonth};
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+/// An assistance measure (one of the twelve kinds).
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Measure {
+    /// `ACTIVE` or `REMOVED`.
+    pub status: EntryStatus,
+    /// Which of the twelve measures.
+    pub kind: MeasureKind,
+    /// What is done.
+    pub description: Option<String>,
+    /// Progress.
+    pub progress: MeasureStatus,
+    /// Funds in yuan.
+    pub funds: Option<f64>,
+    /// Month the measure started.
+    pub start_month: Option<YearMonth>,
+}
+
+impl Measure {
+    /// Not removed.
+    pub fn is_active(&self) -> bool {
+        self.status == EntryStatus::Active
+    }
+}
+
+/// A natural increase / decrease event (自然增减).
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct NaturalChange {
+    /// `ACTIVE` or `REMOVED` (recorded by mistake).
+    pub status: EntryStatus,
+    /// Birth, death, marriage in/out, move in/out, other.
+    pub kind: NaturalChangeKind,
+    /// The member added or removed.
+    pub member: EntryId,
+    /// When it happened.
+    pub date: Option<NaiveDate>,
+    /// Free-text note.
+    pub note: Option<String>,
+}
+
+/// A helper's visit to the household.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Visit {
+    /// `ACTIVE` or `REMOVED`.
+    pub status: EntryStatus,
+    /// The quarter of the sweep this visit belongs to.
+    pub quarter: Quarter,
+    /// Date of the visit.
+    pub visited_on: NaiveDate,
+    /// Who visited.
+    pub visitor: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Photos taken on the visit.
+    #[serde(default)]
+    pub photos: CodeSet<PhotoHash>,
+}
+
+/// A photo referenced by the household; the blob is stored by the server under its hash.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PhotoRef {
+    /// `ACTIVE` or `REMOVED`.
+    pub status: EntryStatus,
+    /// What the photo evidences.
+    pub subject: PhotoSubject,
+    /// The visit it was taken on.
+    pub visit: Option<EntryId>,
+    /// Size of the original in bytes.
+    pub size: Option<u64>,
+    /// When it was taken, as the tablet saw it (RFC 3339).
+    pub taken_at: Option<String>,
+    /// Caption.
+    pub caption: Option<String>,
+}
