@@ -15,6 +15,7 @@ pub mod id_number;
 mod member;
 pub mod names;
 mod record;
+pub mod sample;
 mod schema_export;
 mod task;
 pub mod validate;

@@ -172,6 +172,22 @@ string_newtype!(
     Quarter, "^[0-9]{4}Q[1-4]$", check_quarter
 );
 
+impl EntryId {
+    /// A version-4 UUID from 128 random bits (version and variant bits are set here).
+    pub fn from_random_bits(bits: u128) -> Self {
+        let bits = (bits & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+        let h = format!("{bits:032x}");
+        Self(format!(
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        ))
+    }
+}
+
 impl RegionCode {
     /// Whether this code lies inside `scope` (a prefix).
     pub fn is_within(&self, scope: &RegionCode) -> bool {
@@ -280,6 +296,9 @@ mod tests {
         assert!(EntryId::parse("0b6f1a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b").is_ok());
         assert!(EntryId::parse("0B6F1A2C-3D4E-4F50-8A6B-7C8D9E0F1A2B").is_err());
         assert!(EntryId::parse("members").is_err());
+        let random = EntryId::from_random_bits(u128::MAX);
+        assert!(EntryId::parse(random.as_str()).is_ok());
+        assert_eq!(&random.as_str()[14..15], "4");
     }
 
     #[test]

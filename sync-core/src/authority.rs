@@ -1,0 +1,229 @@
+//! Authority checks the server runs before accepting a device's changes: every change is
+//! signed by one of the device's actors, and the patches the changes produce touch only
+//! paths the sender's role may write, in the ways the document model allows.
+
+use crate::document::EntrySection;
+use crate::path::DocPath;
+use automerge::{
+    ActorId, Automerge, Change, ChangeHash, Patch, PatchAction, Prop, ROOT, ReadDoc, Value,
+};
+use std::collections::{BTreeSet, HashSet};
+use zoufang_schemas::{EntryId, PhotoHash, Role};
+
+/// Why a device's changes are refused. Every variant has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorityError {
+    /// A change is signed by an actor not registered to the sending device.
+    #[error("change {change} is signed by actor {actor}, which does not belong to this device")]
+    ForeignActor {
+        /// Hex actor id.
+        actor: String,
+        /// Hex change hash.
+        change: String,
+    },
+    /// The sender's role may not write this field.
+    #[error("a {role} may not write `{path}`")]
+    FieldNotWritable {
+        /// The field.
+        path: DocPath,
+        /// The role code.
+        role: &'static str,
+    },
+    /// A map key was deleted; removal is a status field.
+    #[error("`{0}` was deleted; mark entries REMOVED instead")]
+    MapDelete(DocPath),
+    /// A container (section, entry, set) was replaced by a new object or a scalar.
+    #[error("`{0}` is a container and cannot be replaced")]
+    ContainerReplaced(DocPath),
+    /// An entry was added under a key that is not a fresh id (or a photo hash).
+    #[error("`{0}` is not a valid entry key")]
+    BadEntryKey(DocPath),
+    /// Lists, text, counters and marks are not part of the household document.
+    #[error("`{0}`: lists, text, counters and marks are not part of the household document")]
+    UnsupportedOperation(DocPath),
+}
+
+impl AuthorityError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthorityError::ForeignActor { .. } => "actor-not-of-device",
+            AuthorityError::FieldNotWritable { .. } => "field-not-writable",
+            AuthorityError::MapDelete(_) => "map-delete-forbidden",
+            AuthorityError::ContainerReplaced(_) => "container-replaced",
+            AuthorityError::BadEntryKey(_) => "entry-key-invalid",
+            AuthorityError::UnsupportedOperation(_) => "operation-unsupported",
+        }
+    }
+}
+
+/// Every change must be signed by one of `allowed`.
+pub fn check_actors(changes: &[Change], allowed: &HashSet<ActorId>) -> Result<(), AuthorityError> {
+    for change in changes {
+        if !allowed.contains(change.actor_id()) {
+            return Err(AuthorityError::ForeignActor {
+                actor: change.actor_id().to_hex_string(),
+                change: change.hash().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fields only county-level roles and above may write: the household's region, its
+/// monitoring category, and the monitoring status (identification, risk elimination).
+const COUNTY_ONLY: &[&[&str]] = &[
+    &["household", "region_code"],
+    &["household", "monitor_category"],
+    &["monitoring"],
+];
+
+/// Whether `role` may write the field at `path`.
+pub fn may_write(role: Role, path: &DocPath) -> bool {
+    match role {
+        Role::Department => false,
+        Role::CountyOfficer | Role::PrefectureOfficer | Role::Admin => path.len() > 1,
+        Role::Helper | Role::TownshipSupervisor => {
+            path.len() > 1
+                && !COUNTY_ONLY
+                    .iter()
+                    .any(|protected| path.starts_with(protected))
+        }
+    }
+}
+
+/// Checks the patches produced by applying a device's changes (`doc.diff(before, after)`).
+/// `doc` must contain both `before` and the new changes.
+pub fn check_patches(
+    role: Role,
+    doc: &Automerge,
+    before: &[ChangeHash],
+    patches: &[Patch],
+) -> Result<(), AuthorityError> {
+    let created: BTreeSet<DocPath> = patches
+        .iter()
+        .filter_map(|p| match &p.action {
+            PatchAction::PutMap {
+                key,
+                value: (Value::Object(_), _),
+                ..
+            } => Some(path_of_patch(p, key)),
+            _ => None,
+        })
+        .filter(|path| path.len() == 2 && EntrySection::from_key(&path.keys()[0]).is_some())
+        .collect();
+    for patch in patches {
+        match &patch.action {
+            PatchAction::PutMap { key, value, .. } => {
+                let path = path_of_patch(patch, key);
+                check_put(
+                    role,
+                    doc,
+                    before,
+                    &created,
+                    &path,
+                    matches!(value.0, Value::Object(_)),
+                )?;
+            }
+            PatchAction::Conflict {
+                prop: Prop::Map(key),
+            } => {
+                let path = path_of_patch(patch, key);
+                if !may_write(role, &path) {
+                    return Err(AuthorityError::FieldNotWritable {
+                        path,
+                        role: role.code(),
+                    });
+                }
+            }
+            PatchAction::DeleteMap { key } => {
+                return Err(AuthorityError::MapDelete(path_of_patch(patch, key)));
+            }
+            _ => {
+                return Err(AuthorityError::UnsupportedOperation(path_of_patch(
+                    patch, "",
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_put(
+    role: Role,
+    doc: &Automerge,
+    before: &[ChangeHash],
+    created: &BTreeSet<DocPath>,
+    path: &DocPath,
+    is_object: bool,
+) -> Result<(), AuthorityError> {
+    let keys = path.keys();
+    let section = keys.first().and_then(|k| EntrySection::from_key(k));
+    let inside_new_entry =
+        keys.len() > 2 && created.contains(&DocPath::from_keys(keys[..2].iter().cloned()));
+    if is_object {
+        let new_entry = keys.len() == 2 && section.is_some() && !existed_before(doc, before, keys);
+        if !(new_entry || inside_new_entry) {
+            return Err(AuthorityError::ContainerReplaced(path.clone()));
+        }
+        if new_entry {
+            let valid = match section {
+                Some(EntrySection::Evidence) => PhotoHash::parse(&keys[1]).is_ok(),
+                _ => EntryId::parse(&keys[1]).is_ok(),
+            };
+            if !valid {
+                return Err(AuthorityError::BadEntryKey(path.clone()));
+            }
+        }
+    } else if keys.len() == 2 && section.is_some() {
+        // A scalar where an entry lives would hide the entry.
+        return Err(AuthorityError::ContainerReplaced(path.clone()));
+    } else if !inside_new_entry && held_object_before(doc, before, keys) {
+        return Err(AuthorityError::ContainerReplaced(path.clone()));
+    }
+    if !may_write(role, path) {
+        return Err(AuthorityError::FieldNotWritable {
+            path: path.clone(),
+            role: role.code(),
+        });
+    }
+    Ok(())
+}
+
+fn path_of_patch(patch: &Patch, key: &str) -> DocPath {
+    let mut keys: Vec<String> = patch
+        .path
+        .iter()
+        .map(|(_, prop)| match prop {
+            Prop::Map(k) => k.clone(),
+            Prop::Seq(i) => i.to_string(),
+        })
+        .collect();
+    if !key.is_empty() {
+        keys.push(key.to_owned());
+    }
+    DocPath::from_keys(keys)
+}
+
+fn lookup_before(
+    doc: &Automerge,
+    before: &[ChangeHash],
+    keys: &[String],
+) -> Option<Value<'static>> {
+    let mut obj = ROOT;
+    let mut last = None;
+    for key in keys {
+        let (value, id) = doc.get_at(&obj, key.as_str(), before).ok().flatten()?;
+        last = Some(value.to_owned());
+        obj = id;
+    }
+    last
+}
+
+fn existed_before(doc: &Automerge, before: &[ChangeHash], keys: &[String]) -> bool {
+    lookup_before(doc, before, keys).is_some()
+}
+
+fn held_object_before(doc: &Automerge, before: &[ChangeHash], keys: &[String]) -> bool {
+    matches!(lookup_before(doc, before, keys), Some(Value::Object(_)))
+}

@@ -1,0 +1,144 @@
+//! Conflict extraction: after a merge, every map key written by the merged changes that now
+//! holds two or more different concurrent values is a conflict. Equal values are not.
+//!
+//! The work is proportional to the operations in the merged changes, not to the size of the
+//! document: only the keys those operations touch are inspected.
+
+use crate::path::DocPath;
+use crate::value::value_to_json;
+use automerge::{Automerge, Change, ChangeHash, ObjId, Prop, ROOT, ReadDoc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use std::collections::BTreeSet;
+
+/// A field written concurrently with different values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The field.
+    pub path: DocPath,
+    /// The value before the merge (`None`: the field did not exist).
+    pub before: Option<Json>,
+    /// The deterministic winner shown until someone resolves the conflict.
+    pub winner: Json,
+    /// One candidate per distinct value, in automerge's order (the winner last).
+    pub candidates: Vec<Candidate>,
+}
+
+/// One of the concurrent values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The value.
+    pub value: Json,
+    /// Hex actor id that wrote it (maps to a device and user on the server).
+    pub actor: String,
+    /// Hash of the change that wrote it (hex).
+    pub change: String,
+    /// The change's time, Unix seconds as the writer's clock had it.
+    pub time: i64,
+}
+
+/// Conflicts on the keys written by `changes`, read in `doc` after merging them. `before`
+/// are the heads before the merge (for the value before).
+pub fn conflicts_after_merge(
+    doc: &Automerge,
+    before: &[ChangeHash],
+    changes: &[Change],
+) -> Vec<Conflict> {
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+    for change in changes {
+        for op in change.decode().operations {
+            if let automerge::legacy::Key::Map(key) = &op.key {
+                let obj = match &op.obj {
+                    automerge::legacy::ObjectId::Root => "_root".to_owned(),
+                    automerge::legacy::ObjectId::Id(id) => format!("{}@{}", id.0, id.1),
+                };
+                touched.insert((obj, key.to_string()));
+            }
+        }
+    }
+    touched
+        .into_iter()
+        .filter_map(|(obj, key)| {
+            let obj = if obj == "_root" {
+                ROOT
+            } else {
+                doc.import_obj(&obj).ok()?
+            };
+            conflict_at(doc, &obj, &key, before)
+        })
+        .collect()
+}
+
+/// The conflict at one map key, if its current values differ.
+pub fn conflict_at(
+    doc: &Automerge,
+    obj: &ObjId,
+    key: &str,
+    before: &[ChangeHash],
+) -> Option<Conflict> {
+    let values = doc.get_all(obj, key).ok()?;
+    if values.len() < 2 {
+        return None;
+    }
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (value, id) in &values {
+        let json = value_to_json(doc, value, id, None);
+        if candidates.iter().any(|c| c.value == json) {
+            continue;
+        }
+        let (actor, change, time) = authorship(doc, id);
+        candidates.push(Candidate {
+            value: json,
+            actor,
+            change,
+            time,
+        });
+    }
+    if candidates.len() < 2 {
+        return None;
+    }
+    let winner = doc
+        .get(obj, key)
+        .ok()
+        .flatten()
+        .map(|(v, id)| value_to_json(doc, &v, &id, None))
+        .unwrap_or(Json::Null);
+    let before = doc
+        .get_at(obj, key, before)
+        .ok()
+        .flatten()
+        .map(|(v, id)| value_to_json(doc, &v, &id, Some(before)));
+    Some(Conflict {
+        path: path_of(doc, obj, key)?,
+        before,
+        winner,
+        candidates,
+    })
+}
+
+fn authorship(doc: &Automerge, id: &ObjId) -> (String, String, i64) {
+    let actor = match id {
+        ObjId::Id(_, actor, _) => actor.to_hex_string(),
+        ObjId::Root => String::new(),
+    };
+    let hash = doc.hash_for_opid(id);
+    let time = hash
+        .and_then(|h| doc.get_change_meta_by_hash(&h))
+        .map_or(0, |m| m.timestamp);
+    (actor, hash.map(|h| h.to_string()).unwrap_or_default(), time)
+}
+
+/// The document path of `key` in `obj`.
+pub(crate) fn path_of(doc: &Automerge, obj: &ObjId, key: &str) -> Option<DocPath> {
+    let mut keys: Vec<String> = Vec::new();
+    if *obj != ROOT {
+        for (_, prop) in doc.parents(obj).ok()?.path() {
+            keys.push(match prop {
+                Prop::Map(k) => k,
+                Prop::Seq(i) => i.to_string(),
+            });
+        }
+    }
+    keys.push(key.to_owned());
+    Some(DocPath::from_keys(keys))
+}

@@ -1,0 +1,90 @@
+use super::{Belief, Scope};
+use crate::codec::DecodedRequest;
+use crate::heads::{canonical, held_digest};
+use std::collections::BTreeSet;
+use zoufang_schemas::wire::DocId;
+
+/// What to do with one document's update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateDisposition {
+    /// In scope: authorise and merge.
+    Merge,
+    /// Left the scope, but the device held it: accept this last upload, then it leaves.
+    FinalUpload,
+    /// Not in scope and never held: refuse.
+    OutOfScope,
+}
+
+/// The decision for one request, before any document is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Whether the request's digest matches what the server believes (or the request
+    /// listed everything it holds); if not, only updates are processed and the device is
+    /// asked for its list.
+    pub digest_matches: bool,
+    /// What the device holds, as far as the server can tell after this request.
+    pub expected: Belief,
+    /// Per updated document, what to do.
+    pub updates: Vec<(DocId, UpdateDisposition)>,
+    /// Documents the caller must load before [`super::respond`].
+    pub load: BTreeSet<DocId>,
+    /// In-scope documents the device does not hold: send whole.
+    pub assign: BTreeSet<DocId>,
+    /// Held documents no longer in scope.
+    pub leaving: BTreeSet<DocId>,
+}
+
+/// Decides what a request needs. Pure: no document is touched.
+pub fn plan(request: &DecodedRequest, scope: &Scope, belief: &Belief) -> Plan {
+    let req = &request.request;
+    let mut expected: Belief = match &req.held {
+        Some(held) => held.iter().map(|h| (h.doc, canonical(&h.heads))).collect(),
+        None => belief.clone(),
+    };
+    let mut updates = Vec::with_capacity(req.updates.len());
+    let mut load = BTreeSet::new();
+    for update in &req.updates {
+        let disposition = if scope.contains_key(&update.doc) {
+            UpdateDisposition::Merge
+        } else if belief.contains_key(&update.doc) || expected.contains_key(&update.doc) {
+            UpdateDisposition::FinalUpload
+        } else {
+            UpdateDisposition::OutOfScope
+        };
+        if disposition != UpdateDisposition::OutOfScope {
+            load.insert(update.doc);
+        }
+        expected.insert(update.doc, canonical(&update.heads));
+        updates.push((update.doc, disposition));
+    }
+    let digest_matches = req.held.is_some() || held_digest(&expected) == req.digest;
+    let mut assign = BTreeSet::new();
+    let mut leaving = BTreeSet::new();
+    if digest_matches {
+        for (doc, heads) in scope {
+            match expected.get(doc) {
+                None => {
+                    assign.insert(*doc);
+                    load.insert(*doc);
+                }
+                Some(held) if *held != canonical(heads) => {
+                    load.insert(*doc);
+                }
+                Some(_) => {}
+            }
+        }
+        leaving = expected
+            .keys()
+            .filter(|doc| !scope.contains_key(doc))
+            .copied()
+            .collect();
+    }
+    Plan {
+        digest_matches,
+        expected,
+        updates,
+        load,
+        assign,
+        leaving,
+    }
+}

@@ -1,0 +1,273 @@
+use super::Belief;
+use super::plan::{Plan, UpdateDisposition};
+use crate::authority::{AuthorityError, check_actors, check_patches};
+use crate::codec::DecodedRequest;
+use crate::conflicts::{Conflict, conflicts_after_merge};
+use crate::heads::{canonical, from_wire, to_wire};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
+use serde_bytes::ByteBuf;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use zoufang_schemas::Role;
+use zoufang_schemas::wire::{
+    DocChanges, DocHeads, DocId, Head, PROTOCOL_VERSION, Refusal, ReplyStatus, SyncReply, WholeDoc,
+};
+
+/// Who is syncing: the user's role and the actor ids registered to the device.
+#[derive(Debug, Clone)]
+pub struct DeviceContext {
+    /// The role of the device's user.
+    pub role: Role,
+    /// Actor ids the device signs changes with.
+    pub actors: HashSet<ActorId>,
+}
+
+/// A change newly merged into a document: what the change log stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedChange {
+    /// Change hash.
+    pub hash: Head,
+    /// Hex actor id.
+    pub actor: String,
+    /// Sequence number of the change for its actor.
+    pub seq: u64,
+    /// The change's time (Unix seconds, writer's clock).
+    pub time: i64,
+    /// The change bytes as received.
+    pub bytes: Vec<u8>,
+}
+
+/// A document that received new changes in this request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedDoc {
+    /// The document.
+    pub doc: DocId,
+    /// Heads before the merge.
+    pub heads_before: Vec<Head>,
+    /// Heads after the merge.
+    pub heads: Vec<Head>,
+    /// The new changes, in the order applied.
+    pub changes: Vec<AppliedChange>,
+    /// Same-field conflicts on the keys the new changes wrote.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The result of one request: the reply (without blobs and tasks, which the caller adds),
+/// the device's new belief, and what was merged (to persist in one transaction).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The reply to encode.
+    pub reply: SyncReply,
+    /// What the device holds once it has applied the reply.
+    pub belief: Belief,
+    /// Documents that changed; `docs` passed to [`respond`] holds their new state.
+    pub merged: Vec<MergedDoc>,
+}
+
+/// Authorises and merges the updates, then builds the reply. `docs` must hold every document
+/// in `plan.load`; merged documents are updated in place.
+pub fn respond(
+    plan: &Plan,
+    request: DecodedRequest,
+    docs: &mut BTreeMap<DocId, Automerge>,
+    device: &DeviceContext,
+) -> Outcome {
+    let mut expected = plan.expected.clone();
+    let mut reply = empty_reply(if plan.digest_matches {
+        ReplyStatus::Complete
+    } else {
+        ReplyStatus::NeedHeld
+    });
+    let mut merged = Vec::new();
+    let mut settled: BTreeSet<DocId> = BTreeSet::new();
+    let mut leaving: BTreeSet<DocId> = plan.leaving.clone();
+    let dispositions: BTreeMap<DocId, UpdateDisposition> = plan.updates.iter().copied().collect();
+
+    for (doc_id, changes) in request.changes {
+        let disposition = dispositions
+            .get(&doc_id)
+            .copied()
+            .unwrap_or(UpdateDisposition::OutOfScope);
+        let Some(doc) = docs
+            .get_mut(&doc_id)
+            .filter(|_| disposition != UpdateDisposition::OutOfScope)
+        else {
+            reply.refused.push(refusal(
+                doc_id,
+                "document-out-of-scope",
+                "this household is not in your scope",
+                None,
+            ));
+            expected.remove(&doc_id);
+            leaving.insert(doc_id);
+            settled.insert(doc_id);
+            continue;
+        };
+        let with_copy = disposition == UpdateDisposition::Merge;
+        match merge_update(doc, changes, device) {
+            Ok(MergeResult::Merged(m)) => merged.push(MergedDoc { doc: doc_id, ..m }),
+            Ok(MergeResult::Unchanged) => {}
+            Ok(MergeResult::MissingDependencies) => {
+                reply.resend.push(DocHeads {
+                    doc: doc_id,
+                    heads: to_wire(&doc.get_heads()),
+                });
+                settled.insert(doc_id);
+            }
+            Err(err) => {
+                let copy = with_copy.then(|| whole(doc_id, doc));
+                if let Some(copy) = &copy {
+                    expected.insert(doc_id, copy.heads.clone());
+                } else {
+                    expected.remove(&doc_id);
+                }
+                reply
+                    .refused
+                    .push(refusal(doc_id, err.code(), &err.to_string(), copy));
+                settled.insert(doc_id);
+            }
+        }
+    }
+
+    if plan.digest_matches {
+        for doc_id in &plan.load {
+            if settled.contains(doc_id) || leaving.contains(doc_id) {
+                continue;
+            }
+            let Some(doc) = docs.get(doc_id) else {
+                continue;
+            };
+            let server_heads = to_wire(&doc.get_heads());
+            if plan.assign.contains(doc_id) {
+                reply.assigned.push(whole(*doc_id, doc));
+                expected.insert(*doc_id, server_heads);
+                continue;
+            }
+            let client_has = expected.get(doc_id).cloned().unwrap_or_default();
+            if canonical(&client_has) == server_heads {
+                continue;
+            }
+            let known = from_wire(&client_has);
+            if known
+                .iter()
+                .all(|h| doc.get_change_meta_by_hash(h).is_some())
+            {
+                let changes = doc
+                    .get_changes(&known)
+                    .into_iter()
+                    .map(|mut c| ByteBuf::from(c.bytes().into_owned()))
+                    .collect();
+                reply.changes.push(DocChanges {
+                    doc: *doc_id,
+                    heads: server_heads.clone(),
+                    changes,
+                });
+                expected.insert(*doc_id, server_heads);
+            } else {
+                reply.resend.push(DocHeads {
+                    doc: *doc_id,
+                    heads: server_heads,
+                });
+            }
+        }
+    }
+    for doc in &leaving {
+        expected.remove(doc);
+    }
+    reply.leaving = leaving.into_iter().collect();
+    Outcome {
+        reply,
+        belief: expected,
+        merged,
+    }
+}
+
+enum MergeResult {
+    Merged(MergedDoc),
+    Unchanged,
+    MissingDependencies,
+}
+
+fn merge_update(
+    doc: &mut Automerge,
+    changes: Vec<Change>,
+    device: &DeviceContext,
+) -> Result<MergeResult, AuthorityError> {
+    let mut batch: HashSet<ChangeHash> = HashSet::new();
+    let mut fresh = Vec::new();
+    for change in changes {
+        if doc.get_change_meta_by_hash(&change.hash()).is_none() && batch.insert(change.hash()) {
+            fresh.push(change);
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(MergeResult::Unchanged);
+    }
+    // Only changes new to the server need the device's signature: a device may hand back
+    // changes it received from the server.
+    check_actors(&fresh, &device.actors)?;
+    let deps_known = fresh
+        .iter()
+        .flat_map(|c| c.deps().iter())
+        .all(|dep| batch.contains(dep) || doc.get_change_meta_by_hash(dep).is_some());
+    if !deps_known {
+        return Ok(MergeResult::MissingDependencies);
+    }
+    let before = doc.get_heads();
+    let mut fork = doc.clone();
+    if fork.apply_changes(fresh.iter().cloned()).is_err() {
+        return Ok(MergeResult::MissingDependencies);
+    }
+    let after = fork.get_heads();
+    let patches = fork.diff(&before, &after);
+    check_patches(device.role, &fork, &before, &patches)?;
+    let conflicts = conflicts_after_merge(&fork, &before, &fresh);
+    *doc = fork;
+    let changes = fresh
+        .into_iter()
+        .map(|mut c| AppliedChange {
+            hash: Head(c.hash().0),
+            actor: c.actor_id().to_hex_string(),
+            seq: c.seq(),
+            time: c.timestamp(),
+            bytes: c.bytes().into_owned(),
+        })
+        .collect();
+    Ok(MergeResult::Merged(MergedDoc {
+        doc: DocId([0; 16]),
+        heads_before: to_wire(&before),
+        heads: to_wire(&after),
+        changes,
+        conflicts,
+    }))
+}
+
+fn whole(doc_id: DocId, doc: &Automerge) -> WholeDoc {
+    WholeDoc {
+        doc: doc_id,
+        heads: to_wire(&doc.get_heads()),
+        bytes: ByteBuf::from(doc.save()),
+    }
+}
+
+fn refusal(doc: DocId, code: &str, message: &str, server_copy: Option<WholeDoc>) -> Refusal {
+    Refusal {
+        doc,
+        code: code.to_owned(),
+        message: message.to_owned(),
+        server_copy,
+    }
+}
+
+fn empty_reply(status: ReplyStatus) -> SyncReply {
+    SyncReply {
+        v: PROTOCOL_VERSION,
+        status,
+        changes: Vec::new(),
+        assigned: Vec::new(),
+        refused: Vec::new(),
+        leaving: Vec::new(),
+        resend: Vec::new(),
+        missing_blobs: Vec::new(),
+        tasks: Vec::new(),
+    }
+}
