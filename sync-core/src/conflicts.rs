@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 pub struct Conflict {
     /// The field.
     pub path: DocPath,
-    /// The value before the merge (`None`: the field did not exist).
+    /// The value the writers started from: the field as the first candidate's change saw
+    /// it (`None`: the field did not exist).
     pub before: Option<Json>,
     /// The deterministic winner shown until someone resolves the conflict.
     pub winner: Json,
@@ -37,13 +38,8 @@ pub struct Candidate {
     pub time: i64,
 }
 
-/// Conflicts on the keys written by `changes`, read in `doc` after merging them. `before`
-/// are the heads before the merge (for the value before).
-pub fn conflicts_after_merge(
-    doc: &Automerge,
-    before: &[ChangeHash],
-    changes: &[Change],
-) -> Vec<Conflict> {
+/// Conflicts on the keys written by `changes`, read in `doc` after merging them.
+pub fn conflicts_after_merge(doc: &Automerge, changes: &[Change]) -> Vec<Conflict> {
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for change in changes {
         for op in change.decode().operations {
@@ -64,18 +60,13 @@ pub fn conflicts_after_merge(
             } else {
                 doc.import_obj(&obj).ok()?
             };
-            conflict_at(doc, &obj, &key, before)
+            conflict_at(doc, &obj, &key)
         })
         .collect()
 }
 
 /// The conflict at one map key, if its current values differ.
-pub fn conflict_at(
-    doc: &Automerge,
-    obj: &ObjId,
-    key: &str,
-    before: &[ChangeHash],
-) -> Option<Conflict> {
+pub fn conflict_at(doc: &Automerge, obj: &ObjId, key: &str) -> Option<Conflict> {
     let values = doc.get_all(obj, key).ok()?;
     if values.len() < 2 {
         return None;
@@ -103,17 +94,21 @@ pub fn conflict_at(
         .flatten()
         .map(|(v, id)| value_to_json(doc, &v, &id, None))
         .unwrap_or(Json::Null);
-    let before = doc
-        .get_at(obj, key, before)
-        .ok()
-        .flatten()
-        .map(|(v, id)| value_to_json(doc, &v, &id, Some(before)));
+    let before = base_value(doc, obj, key, &values[0].1);
     Some(Conflict {
         path: path_of(doc, obj, key)?,
         before,
         winner,
         candidates,
     })
+}
+
+/// The value at `key` as the change that wrote `op` saw it (read at that change's deps).
+fn base_value(doc: &Automerge, obj: &ObjId, key: &str, op: &ObjId) -> Option<Json> {
+    let hash = doc.hash_for_opid(op)?;
+    let deps: Vec<ChangeHash> = doc.get_change_meta_by_hash(&hash)?.deps;
+    let (value, id) = doc.get_at(obj, key, &deps).ok().flatten()?;
+    Some(value_to_json(doc, &value, &id, Some(&deps)))
 }
 
 fn authorship(doc: &Automerge, id: &ObjId) -> (String, String, i64) {

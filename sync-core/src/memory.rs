@@ -56,6 +56,13 @@ impl MemoryServer {
         Ok(())
     }
 
+    /// Stores a document from saved bytes (e.g. restoring a backup).
+    pub fn insert_saved(&mut self, id: DocId, bytes: &[u8]) -> Result<(), DocError> {
+        let doc = Automerge::load(bytes).map_err(|e| DocError::Load(e.to_string()))?;
+        self.docs.insert(id, doc);
+        Ok(())
+    }
+
     /// Registers a device with its role, actors and the documents in its scope.
     pub fn register(
         &mut self,

@@ -220,7 +220,7 @@ fn merge_update(
     let after = fork.get_heads();
     let patches = fork.diff(&before, &after);
     check_patches(device.role, &fork, &before, &patches)?;
-    let conflicts = conflicts_after_merge(&fork, &before, &fresh);
+    let conflicts = conflicts_after_merge(&fork, &fresh);
     *doc = fork;
     let changes = fresh
         .into_iter()
