@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 use chrono::NaiveDate;
 use zoufang_schemas::id_number::compose_resident_id;
 use zoufang_schemas::validate::Severity;

@@ -52,6 +52,7 @@ pub mod codec;
 pub mod conflicts;
 mod document;
 mod error;
+pub mod guard;
 pub mod heads;
 pub mod memory;
 mod path;

@@ -9,7 +9,7 @@ use crate::document::{Editor, HouseholdDoc};
 use crate::error::DocError;
 use crate::heads::{from_wire, to_wire};
 use crate::server::{Belief, DeviceContext, MergedDoc, Scope, plan, respond};
-use automerge::{ActorId, Automerge, Change};
+use automerge::{ActorId, Automerge};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use zoufang_schemas::wire::{DocId, Head, Refusal};
 use zoufang_schemas::{HouseholdRecord, Role};
@@ -259,12 +259,7 @@ impl MemoryTablet {
             match op {
                 ClientOp::Apply { doc, changes } => {
                     if let Some(d) = self.docs.get_mut(&doc) {
-                        let parsed: Vec<Change> = changes
-                            .iter()
-                            .filter_map(|c| Change::try_from(c.as_slice()).ok())
-                            .collect();
-                        d.automerge_mut()
-                            .apply_changes(parsed)
+                        d.apply_changes(&changes)
                             .map_err(|e| ProtocolError::Malformed(e.to_string()))?;
                     }
                 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 //! Sync rounds between in-memory tablets and server: conflicts, authority, replay, scope.
 
 use automerge::transaction::Transactable;

@@ -92,10 +92,28 @@ impl HouseholdDoc {
 
     /// Loads saved bytes (or concatenated changes) and signs future edits with `actor`.
     pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self, DocError> {
-        let doc = Automerge::load(bytes).map_err(|e| DocError::Load(e.to_string()))?;
+        let doc = crate::guard::contain(|| Automerge::load(bytes))
+            .ok_or_else(|| DocError::Load("the bytes could not be loaded".into()))?
+            .map_err(|e| DocError::Load(e.to_string()))?;
         Ok(Self {
             doc: doc.with_actor(actor),
         })
+    }
+
+    /// Applies change chunks received from a peer. All or nothing: on any error the
+    /// document is unchanged.
+    pub fn apply_changes(&mut self, changes: &[Vec<u8>]) -> Result<(), DocError> {
+        let parsed = changes
+            .iter()
+            .map(|c| {
+                automerge::Change::try_from(c.as_slice()).map_err(|e| DocError::Load(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut fork = self.doc.clone();
+        crate::guard::contain(|| fork.apply_changes(parsed))
+            .ok_or_else(|| DocError::Load("the changes could not be applied".into()))??;
+        self.doc = fork;
+        Ok(())
     }
 
     /// Wraps an automerge document.

@@ -103,7 +103,25 @@ pub fn respond(
             continue;
         };
         let with_copy = disposition == UpdateDisposition::Merge;
-        match merge_update(doc, changes, device) {
+        // `merge_update` only replaces `doc` as its last step, so a contained panic leaves
+        // the server's copy untouched.
+        let result = crate::guard::contain(|| merge_update(doc, changes, device))
+            .unwrap_or(Ok(MergeResult::Unprocessable));
+        match result {
+            Ok(MergeResult::Unprocessable) => {
+                let copy = with_copy.then(|| whole(doc_id, doc));
+                match &copy {
+                    Some(copy) => expected.insert(doc_id, copy.heads.clone()),
+                    None => expected.remove(&doc_id),
+                };
+                reply.refused.push(refusal(
+                    doc_id,
+                    "change-invalid",
+                    "the changes could not be applied",
+                    copy,
+                ));
+                settled.insert(doc_id);
+            }
             Ok(MergeResult::Merged(m)) => merged.push(MergedDoc { doc: doc_id, ..m }),
             Ok(MergeResult::Unchanged) => {}
             Ok(MergeResult::MissingDependencies) => {
@@ -183,6 +201,8 @@ pub fn respond(
 
 enum MergeResult {
     Merged(MergedDoc),
+    /// The changes parse but automerge cannot apply them.
+    Unprocessable,
     Unchanged,
     MissingDependencies,
 }
@@ -215,7 +235,7 @@ fn merge_update(
     let before = doc.get_heads();
     let mut fork = doc.clone();
     if fork.apply_changes(fresh.iter().cloned()).is_err() {
-        return Ok(MergeResult::MissingDependencies);
+        return Ok(MergeResult::Unprocessable);
     }
     let after = fork.get_heads();
     let patches = fork.diff(&before, &after);
