@@ -247,7 +247,12 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    // PROPTEST_CASES=5000 for a longer search; 64 keeps the suite quick.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn replicas_converge_and_no_write_is_lost_silently(ops in prop::collection::vec(op(), 1..40)) {
@@ -272,6 +277,42 @@ fn two_tablets_writing_the_same_field_offline_converge_with_a_recorded_conflict(
         },
         Op::Sync { tablet: 0 },
         Op::Sync { tablet: 1 },
+    ])
+    .unwrap();
+}
+
+#[test]
+fn a_tablet_rewriting_a_value_the_server_already_replaced_keeps_both_visible() {
+    run(vec![
+        Op::Edit {
+            tablet: 0,
+            doc: 0,
+            field: 2,
+            value: 0,
+        },
+        Op::Resolve {
+            doc: 0,
+            field: 2,
+            value: 0,
+        },
+        Op::Edit {
+            tablet: 0,
+            doc: 0,
+            field: 0,
+            value: 0,
+        },
+        Op::Sync { tablet: 0 },
+        Op::Resolve {
+            doc: 0,
+            field: 2,
+            value: 1,
+        },
+        Op::Edit {
+            tablet: 0,
+            doc: 0,
+            field: 2,
+            value: 0,
+        },
     ])
     .unwrap();
 }

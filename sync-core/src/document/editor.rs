@@ -42,7 +42,16 @@ impl<'t, 'd> Editor<'t, 'd> {
         if let Some((Value::Object(_), _)) = self.tx.get(&obj, last.as_str())? {
             return Err(DocError::WouldReplaceContainer(path.clone()));
         }
-        self.tx.put(&obj, last.as_str(), scalar)?;
+        // Writing the value already shown (even when several writers agreed on it) changes
+        // nothing: no operation, so it cannot be mistaken for a new decision.
+        let current = self.tx.get_all(&obj, last.as_str())?;
+        let unchanged = !current.is_empty()
+            && current
+                .iter()
+                .all(|(v, _)| matches!(v, Value::Scalar(s) if s.as_ref() == &scalar));
+        if !unchanged {
+            self.tx.put(&obj, last.as_str(), scalar)?;
+        }
         Ok(())
     }
 
