@@ -1,1 +1,19 @@
-//! Database migrations (append-only, `mYYYYMMDD_HHMMSS_verb_noun.rs`). Filled in by the server work; must not depend on server code.
+//! Database migrations of the zoufang server: append-only, one file per step, named
+//! `mYYYYMMDD_HHMMSS_verb_noun.rs`. Runs on SQLite and PostgreSQL alike. Must not depend on
+//! server code.
+
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_core_tables;
+
+/// All migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_core_tables::Migration)]
+    }
+}

@@ -1,7 +1,15 @@
-//! `zoufang`: the server binary. The HTTP server arrives with its own work; this stub only
-//! reports that.
+//! `zoufang`: the server binary.
 
-fn main() {
-    eprintln!("zoufang: the server is not built yet");
-    std::process::exit(2);
+use clap::Parser;
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    let cli = zoufang_server::cli::Cli::parse();
+    match zoufang_server::cli::main(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("zoufang: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -137,3 +137,10 @@ pub(crate) fn path_of(doc: &Automerge, obj: &ObjId, key: &str) -> Option<DocPath
     keys.push(key.to_owned());
     Some(DocPath::from_keys(keys))
 }
+
+/// The conflict at a path, if its current values differ.
+pub fn conflict_at_path(doc: &Automerge, path: &DocPath) -> Option<Conflict> {
+    let (last, parent) = path.split_last()?;
+    let obj = crate::document::resolve_map(doc, parent, None).ok()?;
+    conflict_at(doc, &obj, last)
+}

@@ -1,0 +1,8 @@
+//! Authentication: JWT access tokens with a key id, refresh tokens stored hashed and
+//! revocable, and the extractor that turns a bearer token into the calling user.
+
+mod extractor;
+mod tokens;
+
+pub use extractor::AuthUser;
+pub use tokens::{Claims, TokenKeys};

@@ -1,0 +1,136 @@
+//! One error type for the HTTP layer. Every variant maps to a status and a stable
+//! kebab-case `code` that clients branch on, with a message in Chinese and English.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// Errors of the store and services.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// Stored data could not be read.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// Another writer changed a document meanwhile; retry.
+    #[error("a document changed meanwhile")]
+    Contention,
+}
+
+/// What an API call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No or bad credentials.
+    #[error("authentication required")]
+    Unauthorized(&'static str),
+    /// Authenticated but not allowed.
+    #[error("forbidden: {1}")]
+    Forbidden(&'static str, String),
+    /// The device was revoked: the tablet must wipe its data.
+    #[error("this device has been revoked")]
+    DeviceRevoked,
+    /// Nothing there.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The input is wrong.
+    #[error("{1}")]
+    BadRequest(&'static str, String),
+    /// The state does not allow it.
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    /// The body is too large.
+    #[error("request body exceeds {0} bytes")]
+    PayloadTooLarge(usize),
+    /// The server failed.
+    #[error("internal error")]
+    Internal(String),
+    /// The database is unreachable or overloaded.
+    #[error("service unavailable")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Contention => ApiError::Unavailable("document contention, retry".into()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ApiError::from(StoreError::Db(err))
+    }
+}
+
+/// The JSON body of every error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code.
+    pub code: String,
+    /// English message.
+    pub message: String,
+    /// Chinese message.
+    pub message_zh: String,
+}
+
+impl ApiError {
+    /// Stable machine code.
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::Unauthorized(code) => code,
+            ApiError::Forbidden(code, _) => code,
+            ApiError::DeviceRevoked => "device-revoked",
+            ApiError::NotFound(_) => "not-found",
+            ApiError::BadRequest(code, _) => code,
+            ApiError::Conflict(code, _) => code,
+            ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::Internal(_) => "internal-error",
+            ApiError::Unavailable(_) => "service-unavailable",
+        }
+    }
+
+    fn message_zh(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized(_) => "请先登录",
+            ApiError::Forbidden(..) => "无权进行此操作",
+            ApiError::DeviceRevoked => "此设备已被注销,请清除本机数据",
+            ApiError::NotFound(_) => "未找到",
+            ApiError::BadRequest(..) => "请求有误",
+            ApiError::Conflict(..) => "当前状态不允许此操作",
+            ApiError::PayloadTooLarge(_) => "数据过大",
+            ApiError::Internal(_) => "服务器内部错误",
+            ApiError::Unavailable(_) => "服务暂不可用,请稍后重试",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(..) => StatusCode::FORBIDDEN,
+            ApiError::DeviceRevoked => StatusCode::GONE,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(..) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(detail) | ApiError::Unavailable(detail) = self {
+            tracing::error!(code = self.code(), %detail, "request failed");
+        }
+        HttpResponse::build(self.status_code()).json(ErrorBody {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+            message_zh: self.message_zh().to_owned(),
+        })
+    }
+}

@@ -1,0 +1,25 @@
+//! `zoufang-server`: the actix-web server tablets sync with and supervisors work against.
+//!
+//! Owns the HTTP API ([`routes`]), authentication ([`auth`]), persistence ([`store`]: sea-orm
+//! entities and services on SQLite or PostgreSQL), the operations ([`services`]) that decide
+//! with `zoufang-sync` and persist in one transaction, demo data and the CLI.
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod cli;
+pub mod crypto;
+pub mod demo;
+pub mod doc_cache;
+pub mod error;
+pub mod routes;
+pub mod services;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::{build_state, run};
+pub use state::AppState;

@@ -1,0 +1,30 @@
+//! HTTP routes: each module owns its request and response types and thin handlers.
+
+pub mod auth;
+pub mod conflicts;
+pub mod devices;
+pub mod health;
+pub mod households;
+pub mod openapi;
+pub mod sync;
+
+use actix_web::web;
+
+/// Mounts every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(openapi::spec)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(devices::register)
+        .service(devices::list)
+        .service(sync::sync)
+        .service(conflicts::list)
+        .service(conflicts::show)
+        .service(conflicts::resolve)
+        .service(households::list)
+        .service(households::show);
+}

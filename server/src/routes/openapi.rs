@@ -1,0 +1,46 @@
+use actix_web::{HttpResponse, get};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI description of every endpoint.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Zoufang 走访", description = "Offline door-to-door household data collection: sync, accounts, conflict review."),
+    paths(
+        super::health::healthz, super::health::readyz, super::health::metrics,
+        super::auth::login, super::auth::refresh, super::auth::logout,
+        super::devices::register, super::devices::list,
+        super::sync::sync,
+        super::conflicts::list, super::conflicts::show, super::conflicts::resolve,
+        super::households::list, super::households::show,
+        spec,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3 JSON")))]
+#[get("/api/openapi.json")]
+pub async fn spec() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+}

@@ -1,0 +1,101 @@
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ErrorBody};
+use crate::services::sync::{self as sync_service, SyncFigures};
+use crate::state::AppState;
+use actix_web::dev::Decompress;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use futures_util::StreamExt;
+use std::time::Instant;
+
+/// The header naming the syncing device.
+pub const DEVICE_HEADER: &str = "x-zoufang-device";
+
+/// Reads the body, decompressing it per `Content-Encoding`, up to `limit` bytes.
+async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit)
+        && req
+            .headers()
+            .get(actix_web::http::header::CONTENT_ENCODING)
+            .is_none()
+    {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut stream = Decompress::from_headers(payload.into_inner(), req.headers());
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest("body-unreadable", e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Sync: a CBOR `SyncRequest` in (optionally gzip/zstd/br compressed), a CBOR `SyncReply`
+/// out. The device is named by the `X-Zoufang-Device` header. A revoked device gets 410
+/// with code `device-revoked`: the tablet must wipe its data.
+#[utoipa::path(post, path = "/api/v1/sync",
+    request_body(content = Vec<u8>, content_type = "application/cbor", description = "zoufang_schemas::wire::SyncRequest"),
+    responses(
+        (status = 200, content_type = "application/cbor", description = "zoufang_schemas::wire::SyncReply"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 410, body = ErrorBody, description = "device revoked: wipe"), (status = 413, body = ErrorBody)),
+    params(("X-Zoufang-Device" = String, Header, description = "device id from POST /api/v1/devices")),
+    security(("bearer" = [])))]
+#[post("/api/v1/sync")]
+#[tracing::instrument(skip_all, fields(user = %user.name))]
+pub async fn sync(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    let device = req
+        .headers()
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "device-header-missing",
+                "send the device id in X-Zoufang-Device".into(),
+            )
+        })?
+        .to_owned();
+    let body = match read_body(&req, payload, state.settings.sync.max_body_bytes).await {
+        Ok(body) => body,
+        Err(err) => {
+            sync_service::observe(started, 0, 0, &SyncFigures::default(), err.code());
+            return Err(err);
+        }
+    };
+    match sync_service::sync(&state, &user, &device, &body).await {
+        Ok((reply, figures)) => {
+            sync_service::observe(started, body.len(), reply.len(), &figures, "ok");
+            tracing::info!(
+                device,
+                merged = figures.merged,
+                changes = figures.changes,
+                conflicts = figures.conflicts,
+                "sync"
+            );
+            Ok(HttpResponse::Ok()
+                .content_type("application/cbor")
+                .body(reply))
+        }
+        Err(err) => {
+            sync_service::observe(started, body.len(), 0, &SyncFigures::default(), err.code());
+            Err(err)
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Conflict review for township supervisors: list, show, resolve. A resolution is written
+//! as the server's own change, which reaches every tablet on its next sync.
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, StoreError};
+use crate::services::documents::load_at;
+use crate::state::AppState;
+use crate::store::audit::{self, Event};
+use crate::store::conflicts::{self, StoredCandidate};
+use crate::store::documents::{self, Origin};
+use crate::store::entities::conflict;
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use zoufang_schemas::Role;
+use zoufang_schemas::wire::DocId;
+use zoufang_sync::authority::may_write;
+use zoufang_sync::server::AppliedChange;
+use zoufang_sync::{DocPath, HouseholdDoc};
+
+/// Roles that review conflicts.
+pub const REVIEWERS: &[Role] = &[
+    Role::TownshipSupervisor,
+    Role::CountyOfficer,
+    Role::PrefectureOfficer,
+    Role::Admin,
+];
+
+/// A conflict as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConflictView {
+    /// Conflict id.
+    pub id: i64,
+    /// Household document id.
+    pub household: String,
+    /// Village code.
+    pub region_code: String,
+    /// The field, e.g. `household.phone`.
+    pub path: String,
+    /// `OPEN` or `RESOLVED`.
+    pub status: String,
+    /// The value the writers started from.
+    #[schema(value_type = Object)]
+    pub before: Option<serde_json::Value>,
+    /// The value shown meanwhile.
+    #[schema(value_type = Object)]
+    pub winner: serde_json::Value,
+    /// Every distinct concurrent value with who wrote it and when.
+    pub candidates: Vec<StoredCandidate>,
+    /// When first detected (Unix seconds).
+    pub detected_at: i64,
+    /// Who resolved it (user id).
+    pub resolved_by: Option<i64>,
+    /// When resolved.
+    pub resolved_at: Option<i64>,
+    /// The resolution.
+    #[schema(value_type = Object)]
+    pub resolution: Option<serde_json::Value>,
+}
+
+impl TryFrom<conflict::Model> for ConflictView {
+    type Error = StoreError;
+    fn try_from(row: conflict::Model) -> Result<Self, StoreError> {
+        let json =
+            |s: &str| serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()));
+        Ok(Self {
+            id: row.id,
+            household: row.doc_id,
+            region_code: row.region_code,
+            path: row.path,
+            status: row.status,
+            before: row.before_value.as_deref().map(json).transpose()?,
+            winner: json(&row.winner)?,
+            candidates: serde_json::from_str(&row.candidates)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            detected_at: row.detected_at,
+            resolved_by: row.resolved_by,
+            resolved_at: row.resolved_at,
+            resolution: row.resolution.as_deref().map(json).transpose()?,
+        })
+    }
+}
+
+/// How to resolve: pick a candidate by index, or enter a value.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Resolution {
+    /// Index into `candidates`.
+    pub candidate: Option<usize>,
+    /// A new value (a JSON scalar).
+    #[schema(value_type = Object)]
+    pub value: Option<serde_json::Value>,
+    /// Why, for the audit log.
+    pub note: Option<String>,
+}
+
+/// Conflicts in the caller's scope, optionally under a village (or township) and by status.
+pub async fn list(
+    state: &AppState,
+    user: &AuthUser,
+    region: Option<&str>,
+    status: Option<&str>,
+) -> Result<Vec<ConflictView>, ApiError> {
+    user.require(REVIEWERS)?;
+    let prefix = match region {
+        Some(r) if r.starts_with(user.scope.as_str()) => r,
+        Some(_) => {
+            return Err(ApiError::Forbidden(
+                "region-out-of-scope",
+                "that region is outside your scope".into(),
+            ));
+        }
+        None => user.scope.as_str(),
+    };
+    if let Some(s) = status
+        && s != conflicts::OPEN
+        && s != conflicts::RESOLVED
+    {
+        {
+            return Err(ApiError::BadRequest(
+                "status-invalid",
+                format!("status must be OPEN or RESOLVED, not {s}"),
+            ));
+        }
+    }
+    let rows = conflicts::list(&state.db, prefix, status, 500).await?;
+    Ok(rows
+        .into_iter()
+        .map(ConflictView::try_from)
+        .collect::<Result<_, _>>()?)
+}
+
+/// One conflict in scope.
+pub async fn show(state: &AppState, user: &AuthUser, id: i64) -> Result<ConflictView, ApiError> {
+    user.require(REVIEWERS)?;
+    let row = conflicts::find(&state.db, id)
+        .await?
+        .filter(|c| user.sees(&c.region_code));
+    Ok(ConflictView::try_from(row.ok_or_else(|| {
+        ApiError::NotFound(format!("conflict {id}"))
+    })?)?)
+}
+
+/// Resolves a conflict by writing the chosen value as the server's change.
+pub async fn resolve(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    resolution: Resolution,
+) -> Result<ConflictView, ApiError> {
+    for _ in 0..4 {
+        match try_resolve(state, user, id, &resolution).await {
+            Err(ApiError::Unavailable(_)) => continue,
+            other => return other,
+        }
+    }
+    Err(ApiError::Unavailable("document contention".into()))
+}
+
+async fn try_resolve(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    resolution: &Resolution,
+) -> Result<ConflictView, ApiError> {
+    let view = show(state, user, id).await?;
+    if view.status != conflicts::OPEN {
+        return Err(ApiError::Conflict(
+            "conflict-already-resolved",
+            format!("conflict {id} is already resolved"),
+        ));
+    }
+    let value = match (resolution.candidate, &resolution.value) {
+        (Some(i), None) => view
+            .candidates
+            .get(i)
+            .map(|c| c.value.clone())
+            .ok_or_else(|| {
+                ApiError::BadRequest("candidate-invalid", format!("there is no candidate {i}"))
+            })?,
+        (None, Some(v)) if !v.is_object() && !v.is_array() => v.clone(),
+        (None, Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "value-not-scalar",
+                "enter a single value".into(),
+            ));
+        }
+        _ => {
+            return Err(ApiError::BadRequest(
+                "resolution-invalid",
+                "give either `candidate` or `value`".into(),
+            ));
+        }
+    };
+    let path = DocPath::parse(&view.path).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !may_write(user.role, &path) {
+        return Err(ApiError::Forbidden(
+            "field-not-writable",
+            format!("a {} may not write {path}", user.role),
+        ));
+    }
+    let doc_id = DocId::parse(&view.household)
+        .ok_or_else(|| ApiError::Internal("bad document id".into()))?;
+    let loaded = load_at(state, &state.db, &doc_id, None)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("household {doc_id}")))?;
+    let before = loaded.doc.get_heads();
+    let mut doc =
+        HouseholdDoc::from_automerge(loaded.doc.clone().with_actor(state.server_actor.clone()));
+    doc.edit(crate::store::now(), |e| e.put(&path, &value))
+        .map_err(|e| ApiError::BadRequest(e.code(), e.to_string()))?;
+    let changes: Vec<AppliedChange> = doc
+        .automerge()
+        .get_changes(&before)
+        .into_iter()
+        .map(|mut c| AppliedChange {
+            hash: zoufang_schemas::wire::Head(c.hash().0),
+            actor: c.actor_id().to_hex_string(),
+            seq: c.seq(),
+            time: c.timestamp(),
+            bytes: c.bytes().into_owned(),
+        })
+        .collect();
+    let record = doc.read().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let txn = state.db.begin().await?;
+    let origin = Origin {
+        device_id: None,
+        user_id: Some(user.id),
+    };
+    let version = documents::append(
+        &txn,
+        &doc_id,
+        &loaded.region_code,
+        loaded.version,
+        &changes,
+        &doc.heads(),
+        origin,
+    )
+    .await
+    .map_err(ApiError::from)?;
+    documents::project(&txn, &doc_id, &record).await?;
+    let detail = serde_json::json!({ "value": value, "note": resolution.note, "candidate": resolution.candidate });
+    if !conflicts::mark_resolved(&txn, id, user.id, &detail).await? {
+        return Err(ApiError::Conflict(
+            "conflict-already-resolved",
+            format!("conflict {id} is already resolved"),
+        ));
+    }
+    audit::append(
+        &txn,
+        state.digest.as_ref(),
+        Event {
+            actor: format!("user:{}", user.name),
+            action: "conflict.resolve",
+            subject: format!("conflict:{id}"),
+            detail,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.docs.put(
+        doc_id,
+        documents::LoadedDoc {
+            doc: doc.into_automerge(),
+            version,
+            region_code: loaded.region_code,
+        },
+    );
+    show(state, user, id).await
+}

@@ -1,0 +1,296 @@
+//! `POST /api/v1/sync`: the server side of the protocol over the store.
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, StoreError};
+use crate::services::documents::load_at;
+use crate::state::AppState;
+use crate::store::audit::{self, Event};
+use crate::store::conflicts::{self, StoredCandidate};
+use crate::store::documents::{self, LoadedDoc, Origin};
+use crate::store::{devices, sync_states, users};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+use zoufang_schemas::wire::DocId;
+use zoufang_sync::HouseholdDoc;
+use zoufang_sync::automerge::{ActorId, Automerge};
+use zoufang_sync::codec::{DecodedRequest, Limits, decode_request, encode};
+use zoufang_sync::server::{DeviceContext, Outcome, Scope, plan, respond};
+
+const ATTEMPTS: usize = 4;
+
+/// Figures of one sync, for metrics and logs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SyncFigures {
+    /// Documents merged.
+    pub merged: usize,
+    /// Changes appended.
+    pub changes: usize,
+    /// Conflicts opened.
+    pub conflicts: usize,
+    /// Documents loaded.
+    pub loaded: usize,
+}
+
+/// Runs one sync request from `device_id` and returns the encoded reply.
+pub async fn sync(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    body: &[u8],
+) -> Result<(Vec<u8>, SyncFigures), ApiError> {
+    let device = devices::find(&state.db, device_id).await?.ok_or_else(|| {
+        ApiError::Forbidden(
+            "device-unknown",
+            format!("device {device_id} is not registered"),
+        )
+    })?;
+    if device.user_id != user.id {
+        return Err(ApiError::Forbidden(
+            "device-not-yours",
+            "this device belongs to another user".into(),
+        ));
+    }
+    if device.revoked {
+        return Err(ApiError::DeviceRevoked);
+    }
+    if users::find(&state.db, user.id)
+        .await?
+        .is_none_or(|u| u.disabled)
+    {
+        return Err(ApiError::Unauthorized("user-disabled"));
+    }
+    let limits = Limits {
+        max_message_bytes: state.settings.sync.max_body_bytes,
+        ..Limits::default()
+    };
+    let decoded =
+        decode_request(body, &limits).map_err(|e| ApiError::BadRequest(e.code(), e.to_string()))?;
+    let actors: HashSet<ActorId> = devices::actors(&state.db, device_id)
+        .await?
+        .iter()
+        .filter_map(|a| hex::decode(a).ok().map(ActorId::from))
+        .collect();
+    let context = DeviceContext {
+        role: user.role,
+        actors,
+    };
+    for attempt in 1..=ATTEMPTS {
+        match attempt_sync(state, user, device_id, &decoded, &context).await {
+            Err(ApiError::Unavailable(detail)) if attempt < ATTEMPTS => {
+                tracing::debug!(attempt, %detail, "sync contention, retrying");
+            }
+            other => return other,
+        }
+    }
+    Err(ApiError::Unavailable("document contention".into()))
+}
+
+async fn attempt_sync(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    decoded: &DecodedRequest,
+    context: &DeviceContext,
+) -> Result<(Vec<u8>, SyncFigures), ApiError> {
+    let scope_rows = documents::scope(&state.db, user.scope.as_str()).await?;
+    let scope: Scope = scope_rows
+        .iter()
+        .map(|(id, (heads, _))| (*id, heads.clone()))
+        .collect();
+    let belief = sync_states::load(&state.db, device_id).await?;
+    let plan = plan(decoded, &scope, &belief);
+    let mut loaded: BTreeMap<DocId, LoadedDoc> = BTreeMap::new();
+    for id in &plan.load {
+        let version = scope_rows.get(id).map(|(_, v)| *v);
+        if let Some(doc) = load_at(state, &state.db, id, version).await? {
+            loaded.insert(*id, doc);
+        }
+    }
+    let mut docs: BTreeMap<DocId, Automerge> =
+        loaded.iter().map(|(id, d)| (*id, d.doc.clone())).collect();
+    let outcome = respond(&plan, decoded.clone(), &mut docs, context);
+    let mut figures = SyncFigures {
+        loaded: loaded.len(),
+        ..SyncFigures::default()
+    };
+
+    let txn = state.db.begin().await?;
+    let versions = persist(
+        state,
+        &txn,
+        user,
+        device_id,
+        &outcome,
+        &loaded,
+        &docs,
+        &mut figures,
+    )
+    .await;
+    let versions = match versions {
+        Ok(v) => v,
+        Err(err) => {
+            let _ = txn.rollback().await;
+            if matches!(err, StoreError::Contention) {
+                for merged in &outcome.merged {
+                    state.docs.forget(&merged.doc);
+                }
+            }
+            return Err(err.into());
+        }
+    };
+    txn.commit().await?;
+    for (id, version) in versions {
+        if let (Some(doc), Some(old)) = (docs.remove(&id), loaded.get(&id)) {
+            state.docs.put(
+                id,
+                LoadedDoc {
+                    doc,
+                    version,
+                    region_code: old.region_code.clone(),
+                },
+            );
+        }
+    }
+    Ok((encode(&outcome.reply), figures))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn persist(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    user: &AuthUser,
+    device_id: &str,
+    outcome: &Outcome,
+    loaded: &BTreeMap<DocId, LoadedDoc>,
+    docs: &BTreeMap<DocId, Automerge>,
+    figures: &mut SyncFigures,
+) -> Result<Vec<(DocId, i64)>, StoreError> {
+    let origin = Origin {
+        device_id: Some(device_id),
+        user_id: Some(user.id),
+    };
+    let mut versions = Vec::new();
+    let authors = authors_of(txn, outcome).await?;
+    for merged in &outcome.merged {
+        let (Some(before), Some(doc)) = (loaded.get(&merged.doc), docs.get(&merged.doc)) else {
+            continue;
+        };
+        let version = documents::append(
+            txn,
+            &merged.doc,
+            &before.region_code,
+            before.version,
+            &merged.changes,
+            &merged.heads,
+            origin,
+        )
+        .await?;
+        let household = HouseholdDoc::from_automerge(doc.clone());
+        if let Ok(record) = household.read() {
+            documents::project(txn, &merged.doc, &record).await?;
+        }
+        let found: Vec<_> = merged
+            .conflicts
+            .iter()
+            .map(|c| {
+                let candidates = c
+                    .candidates
+                    .iter()
+                    .map(|k| StoredCandidate::new(k, authors.get(&k.actor).cloned()))
+                    .collect();
+                (c.clone(), candidates)
+            })
+            .collect();
+        figures.conflicts +=
+            conflicts::record(txn, &merged.doc, &before.region_code, &found).await?;
+        let open_paths: HashSet<String> = merged
+            .conflicts
+            .iter()
+            .map(|c| c.path.to_string())
+            .collect();
+        let still_conflicted = |path: &str| {
+            open_paths.contains(path)
+                || zoufang_sync::DocPath::parse(path)
+                    .ok()
+                    .is_some_and(|p| zoufang_sync::conflicts::conflict_at_path(doc, &p).is_some())
+        };
+        conflicts::close_superseded(txn, &merged.doc, &still_conflicted).await?;
+        figures.merged += 1;
+        figures.changes += merged.changes.len();
+        versions.push((merged.doc, version));
+    }
+    sync_states::save(txn, device_id, &outcome.belief).await?;
+    devices::touch(txn, device_id).await?;
+    if !outcome.merged.is_empty() || !outcome.reply.refused.is_empty() {
+        let detail = serde_json::json!({
+            "device": device_id,
+            "merged": outcome.merged.iter().map(|m| serde_json::json!({
+                "doc": m.doc.to_string(),
+                "changes": m.changes.iter().map(|c| hex::encode(c.hash.0)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "refused": outcome.reply.refused.iter().map(|r| serde_json::json!({"doc": r.doc.to_string(), "code": r.code})).collect::<Vec<_>>(),
+        });
+        audit::append(
+            txn,
+            state.digest.as_ref(),
+            Event {
+                actor: format!("user:{}", user.name),
+                action: "sync.merge",
+                subject: device_id.to_owned(),
+                detail,
+            },
+        )
+        .await?;
+    }
+    Ok(versions)
+}
+
+/// Device and username of every actor named by a conflict candidate.
+async fn authors_of(
+    txn: &DatabaseTransaction,
+    outcome: &Outcome,
+) -> Result<HashMap<String, (String, String)>, StoreError> {
+    let actors: Vec<String> = outcome
+        .merged
+        .iter()
+        .flat_map(|m| {
+            m.conflicts
+                .iter()
+                .flat_map(|c| c.candidates.iter().map(|k| k.actor.clone()))
+        })
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if actors.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut out = HashMap::new();
+    for row in devices::devices_of_actors(txn, actors).await? {
+        if let Some(device) = devices::find(txn, &row.device_id).await? {
+            let name = users::find(txn, device.user_id)
+                .await?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            out.insert(row.actor, (row.device_id, name));
+        }
+    }
+    Ok(out)
+}
+
+/// Records the request in metrics.
+pub fn observe(
+    started: Instant,
+    bytes_in: usize,
+    bytes_out: usize,
+    figures: &SyncFigures,
+    outcome: &str,
+) {
+    metrics::counter!("zoufang_sync_requests_total", "outcome" => outcome.to_owned()).increment(1);
+    metrics::counter!("zoufang_sync_bytes_total", "direction" => "in").increment(bytes_in as u64);
+    metrics::counter!("zoufang_sync_bytes_total", "direction" => "out").increment(bytes_out as u64);
+    metrics::counter!("zoufang_documents_merged_total").increment(figures.merged as u64);
+    metrics::counter!("zoufang_changes_merged_total").increment(figures.changes as u64);
+    metrics::counter!("zoufang_conflicts_opened_total").increment(figures.conflicts as u64);
+    metrics::histogram!("zoufang_sync_duration_seconds").record(started.elapsed().as_secs_f64());
+}

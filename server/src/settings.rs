@@ -1,0 +1,202 @@
+//! Typed, layered configuration: defaults → optional TOML file → `ZOUFANG__SECTION__KEY`
+//! environment variables (and `DATABASE_URL`). Secrets are redacted in `Debug`.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A secret string that never prints.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The value, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// Whether unset.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "Secret(unset)"
+        } else {
+            "Secret(***)"
+        })
+    }
+}
+
+/// Everything the server can be configured with.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Folder for the embedded database and keys.
+    pub data_dir: PathBuf,
+    /// HTTP listener.
+    pub server: ServerSettings,
+    /// Database.
+    pub database: DatabaseSettings,
+    /// Tokens.
+    pub auth: AuthSettings,
+    /// Sync limits and caches.
+    pub sync: SyncSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// HTTP listener settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Database settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `postgres://…` or `sqlite://…`; empty means SQLite under the data folder.
+    pub url: Secret,
+    /// Connection pool size.
+    pub max_connections: u32,
+}
+
+/// Token settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HMAC key for access tokens; empty means a key kept in the data folder.
+    pub jwt_secret: Secret,
+    /// Key id put in token headers.
+    pub key_id: String,
+    /// Access token lifetime.
+    pub access_ttl_secs: i64,
+    /// Refresh token lifetime.
+    pub refresh_ttl_secs: i64,
+}
+
+/// Sync limits and caches.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SyncSettings {
+    /// Largest accepted request body (after decompression).
+    pub max_body_bytes: usize,
+    /// Documents kept loaded in memory.
+    pub cache_documents: usize,
+    /// Changes after which a document's log is folded into a new snapshot.
+    pub compact_after_changes: i32,
+    /// Seconds between compaction passes.
+    pub compact_every_secs: u64,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// JSON lines instead of text.
+    pub json: bool,
+    /// `tracing` filter, e.g. `info,zoufang_server=debug`.
+    pub filter: String,
+}
+
+const DEFAULTS: &str = r#"
+data_dir = "./data"
+[server]
+listen = "127.0.0.1:8080"
+shutdown_timeout_secs = 30
+[database]
+url = ""
+max_connections = 8
+[auth]
+jwt_secret = ""
+key_id = "k1"
+access_ttl_secs = 900
+refresh_ttl_secs = 2592000
+[sync]
+max_body_bytes = 33554432
+cache_documents = 2000
+compact_after_changes = 200
+compact_every_secs = 300
+[log]
+json = false
+filter = "info"
+"#;
+
+impl Settings {
+    /// Loads defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, config::ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("ZOUFANG")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            builder = builder.set_override("database.url", url)?;
+        }
+        builder.build()?.try_deserialize()
+    }
+
+    /// The database URL to use: the configured one, or SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("zoufang.db").display()
+            )
+        } else {
+            self.database.url.expose().to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_use_sqlite_in_the_data_folder_and_hide_secrets() {
+        let settings = Settings::load(None).unwrap();
+        assert_eq!(settings.server.listen, "127.0.0.1:8080");
+        assert!(settings.database_url().starts_with("sqlite://"));
+        let shown = format!(
+            "{:?}",
+            Settings {
+                auth: AuthSettings {
+                    jwt_secret: Secret::new("hunter2"),
+                    ..settings.auth.clone()
+                },
+                ..settings
+            }
+        );
+        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("Secret(***)"));
+    }
+
+    #[test]
+    fn a_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("zoufang-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("zoufang.toml");
+        std::fs::write(
+            &file,
+            "[server]\nlisten = \"0.0.0.0:9000\"\n[sync]\ncache_documents = 5\n",
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&file)).unwrap();
+        assert_eq!(settings.server.listen, "0.0.0.0:9000");
+        assert_eq!(settings.sync.cache_documents, 5);
+        assert_eq!(settings.auth.key_id, "k1");
+    }
+}

@@ -1,0 +1,103 @@
+//! Building the application: state from settings, and the HTTP server on a given listener
+//! (port 0 in tests) that stops gracefully on SIGTERM or Ctrl-C.
+
+use crate::auth::TokenKeys;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::{routes, store, telemetry};
+use actix_web::dev::Server;
+use actix_web::middleware::Compress;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use rand::RngCore;
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+/// Connects and migrates the database, loads the token key, and builds the state.
+pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let db = store::connect(&settings.database_url(), settings.database.max_connections)
+        .await
+        .context("cannot connect to the database")?;
+    store::migrate(&db)
+        .await
+        .context("cannot migrate the database")?;
+    let secret = if settings.auth.jwt_secret.is_empty() {
+        local_secret(&settings.data_dir)?
+    } else {
+        settings.auth.jwt_secret.expose().as_bytes().to_vec()
+    };
+    let tokens = TokenKeys::new(&settings.auth.key_id, &secret).context("invalid token key")?;
+    Ok(AppState::new(
+        db,
+        settings,
+        tokens,
+        telemetry::metrics_handle(),
+    ))
+}
+
+/// The token key kept in the data folder, created on first start.
+fn local_secret(dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let path = dir.join("jwt.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return hex::decode(existing.trim()).context("jwt.key is not hex");
+    }
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    std::fs::write(&path, hex::encode(key))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key.to_vec())
+}
+
+/// Starts serving on `listener`. The returned server runs until SIGTERM/SIGINT, then lets
+/// in-flight requests finish (a sync either commits or rolls back).
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let shutdown = state.settings.server.shutdown_timeout_secs;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(Compress::default())
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(1024 * 1024)
+                    .error_handler(|err, _| {
+                        crate::error::ApiError::BadRequest("json-invalid", err.to_string()).into()
+                    }),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                crate::error::ApiError::BadRequest("query-invalid", err.to_string()).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                crate::error::ApiError::BadRequest("path-invalid", err.to_string()).into()
+            }))
+            .configure(routes::configure)
+    })
+    .shutdown_timeout(shutdown)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Periodically folds long change logs into snapshots.
+pub fn spawn_compaction(state: AppState) {
+    let every = Duration::from_secs(state.settings.sync.compact_every_secs.max(1));
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        loop {
+            interval.tick().await;
+            match crate::services::documents::compact_pass(&state, 200).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(documents = n, "compacted"),
+                Err(e) => tracing::warn!(error = %e, "compaction failed"),
+            }
+        }
+    });
+}

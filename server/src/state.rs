@@ -1,0 +1,53 @@
+//! What every request handler shares.
+
+use crate::auth::TokenKeys;
+use crate::crypto::{Argon2Scheme, Digest256, PasswordScheme, Sha256Digest};
+use crate::doc_cache::DocCache;
+use crate::settings::Settings;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use zoufang_sync::automerge::ActorId;
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// The configuration.
+    pub settings: Arc<Settings>,
+    /// Access-token keys.
+    pub tokens: Arc<TokenKeys>,
+    /// Loaded documents.
+    pub docs: Arc<DocCache>,
+    /// Password hashing.
+    pub passwords: Arc<dyn PasswordScheme>,
+    /// Digest for the audit chain and token hashes.
+    pub digest: Arc<dyn Digest256>,
+    /// The actor this server process signs its own changes with (resolutions).
+    pub server_actor: ActorId,
+    /// Prometheus rendering.
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// State over a connected, migrated database.
+    pub fn new(
+        db: DatabaseConnection,
+        settings: Settings,
+        tokens: TokenKeys,
+        metrics: PrometheusHandle,
+    ) -> Self {
+        let cache = settings.sync.cache_documents;
+        Self {
+            db,
+            settings: Arc::new(settings),
+            tokens: Arc::new(tokens),
+            docs: Arc::new(DocCache::new(cache)),
+            passwords: Arc::new(Argon2Scheme),
+            digest: Arc::new(Sha256Digest),
+            server_actor: ActorId::random(),
+            metrics,
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Devices, the actor ids they sign changes with, and refresh tokens.
+
+use super::entities::{device, device_actor, refresh_token};
+use super::now;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+/// Registers a device with its actors. `Err(actor)` if an actor already belongs to a device.
+pub async fn register<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    user_id: i64,
+    name: &str,
+    actors: &[String],
+) -> Result<Result<device::Model, String>, sea_orm::DbErr> {
+    for actor in actors {
+        if device_actor::Entity::find_by_id(actor.clone())
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Ok(Err(actor.clone()));
+        }
+    }
+    let model = device::ActiveModel {
+        id: Set(id.to_owned()),
+        user_id: Set(user_id),
+        name: Set(name.to_owned()),
+        revoked: Set(false),
+        created_at: Set(now()),
+        last_sync_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    let rows = actors.iter().map(|a| device_actor::ActiveModel {
+        actor: Set(a.clone()),
+        device_id: Set(id.to_owned()),
+    });
+    device_actor::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(Ok(model))
+}
+
+/// A device.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+) -> Result<Option<device::Model>, sea_orm::DbErr> {
+    device::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+/// Devices, all or one user's.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    user_id: Option<i64>,
+) -> Result<Vec<device::Model>, sea_orm::DbErr> {
+    let mut query = device::Entity::find().order_by_asc(device::Column::CreatedAt);
+    if let Some(user) = user_id {
+        query = query.filter(device::Column::UserId.eq(user));
+    }
+    query.all(db).await
+}
+
+/// Actor ids of a device.
+pub async fn actors<C: ConnectionTrait>(
+    db: &C,
+    device_id: &str,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    Ok(device_actor::Entity::find()
+        .filter(device_actor::Column::DeviceId.eq(device_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.actor)
+        .collect())
+}
+
+/// Device ids of actors (actors of no device are left out).
+pub async fn devices_of_actors<C: ConnectionTrait>(
+    db: &C,
+    actors: Vec<String>,
+) -> Result<Vec<device_actor::Model>, sea_orm::DbErr> {
+    device_actor::Entity::find()
+        .filter(device_actor::Column::Actor.is_in(actors))
+        .all(db)
+        .await
+}
+
+/// Revokes a device; `false` if unknown.
+pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, sea_orm::DbErr> {
+    let Some(found) = find(db, id).await? else {
+        return Ok(false);
+    };
+    let mut model: device::ActiveModel = found.into();
+    model.revoked = Set(true);
+    model.update(db).await?;
+    Ok(true)
+}
+
+/// Records a successful sync time.
+pub async fn touch<C: ConnectionTrait>(db: &C, id: &str) -> Result<(), sea_orm::DbErr> {
+    device::Entity::update_many()
+        .col_expr(
+            device::Column::LastSyncAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(device::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stores a refresh token's hash.
+pub async fn store_refresh<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    token_hash: String,
+    expires_at: i64,
+) -> Result<(), sea_orm::DbErr> {
+    refresh_token::ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set(token_hash),
+        expires_at: Set(expires_at),
+        revoked: Set(false),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Revokes a refresh token by hash and returns it if it was live (unrevoked, unexpired).
+pub async fn take_refresh<C: ConnectionTrait>(
+    db: &C,
+    token_hash: &str,
+) -> Result<Option<refresh_token::Model>, sea_orm::DbErr> {
+    let Some(found) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let live = !found.revoked && found.expires_at > now();
+    let updated = refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::Revoked,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(refresh_token::Column::Id.eq(found.id))
+        .filter(refresh_token::Column::Revoked.eq(false))
+        .exec(db)
+        .await?;
+    Ok((live && updated.rows_affected == 1).then_some(found))
+}

@@ -1,0 +1,352 @@
+//! Household documents: a compacted snapshot plus the append-only change log since, the
+//! current heads with a version for optimistic concurrency, and the relational projection
+//! (households, members) that queries and exports read.
+
+use super::entities::{doc_change, document, household, member};
+use super::now;
+use crate::error::StoreError;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use std::collections::BTreeMap;
+use zoufang_schemas::HouseholdRecord;
+use zoufang_schemas::wire::{DocId, Head};
+use zoufang_sync::automerge::{Automerge, Change};
+use zoufang_sync::server::AppliedChange;
+
+/// A document as loaded for a merge.
+#[derive(Debug, Clone)]
+pub struct LoadedDoc {
+    /// The automerge document.
+    pub doc: Automerge,
+    /// Version at load time; writing back requires it unchanged.
+    pub version: i64,
+    /// The household's village code.
+    pub region_code: String,
+}
+
+/// Who sent changes.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The device, for tablet changes.
+    pub device_id: Option<&'a str>,
+    /// The user.
+    pub user_id: Option<i64>,
+}
+
+/// Heads as stored (JSON array of hex).
+pub fn heads_to_text(heads: &[Head]) -> String {
+    serde_json::to_string(&heads.iter().map(|h| hex::encode(h.0)).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
+/// Heads from their stored text.
+pub fn heads_from_text(text: &str) -> Result<Vec<Head>, StoreError> {
+    let hexes: Vec<String> =
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    hexes
+        .iter()
+        .map(|h| {
+            let mut out = [0u8; 32];
+            hex::decode_to_slice(h, &mut out).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(Head(out))
+        })
+        .collect()
+}
+
+fn doc_key(id: &DocId) -> String {
+    id.to_uuid_string()
+}
+
+/// Documents under a region prefix with their current heads and versions. Reads no
+/// document body.
+pub async fn scope<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+) -> Result<BTreeMap<DocId, (Vec<Head>, i64)>, StoreError> {
+    let rows: Vec<(String, String, i64)> = document::Entity::find()
+        .select_only()
+        .columns([
+            document::Column::DocId,
+            document::Column::Heads,
+            document::Column::Version,
+        ])
+        .filter(document::Column::RegionCode.starts_with(prefix))
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(id, heads, version)| {
+            let id = DocId::parse(&id)
+                .ok_or_else(|| StoreError::Corrupt(format!("document id {id}")))?;
+            Ok((id, (heads_from_text(&heads)?, version)))
+        })
+        .collect()
+}
+
+/// Loads a document: its snapshot plus the changes stored after it.
+pub async fn load<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<Option<LoadedDoc>, StoreError> {
+    let Some(row) = document::Entity::find_by_id(doc_key(id)).one(db).await? else {
+        return Ok(None);
+    };
+    let tail: Vec<Vec<u8>> = doc_change::Entity::find()
+        .select_only()
+        .column(doc_change::Column::Bytes)
+        .filter(doc_change::Column::DocId.eq(doc_key(id)))
+        .filter(doc_change::Column::Id.gt(row.snapshot_upto))
+        .order_by_asc(doc_change::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut doc = zoufang_sync::guard::contain(|| Automerge::load(&row.snapshot))
+        .and_then(Result::ok)
+        .ok_or_else(|| StoreError::Corrupt(format!("snapshot of {id}")))?;
+    if !tail.is_empty() {
+        let changes = tail
+            .iter()
+            .map(|b| Change::try_from(b.as_slice()).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        doc.apply_changes(changes)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    }
+    Ok(Some(LoadedDoc {
+        doc,
+        version: row.version,
+        region_code: row.region_code,
+    }))
+}
+
+/// Stores a new document created by the server, with its first change in the log.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    doc: &Automerge,
+    record: &HouseholdRecord,
+    origin: Origin<'_>,
+) -> Result<(), StoreError> {
+    let region = record.household.region_code.as_str().to_owned();
+    let mut last_id = 0;
+    for mut change in doc.get_changes(&[]) {
+        let applied = AppliedChange {
+            hash: Head(change.hash().0),
+            actor: change.actor_id().to_hex_string(),
+            seq: change.seq(),
+            time: change.timestamp(),
+            bytes: change.bytes().into_owned(),
+        };
+        last_id = insert_change(db, id, &region, &applied, origin).await?;
+    }
+    document::ActiveModel {
+        doc_id: Set(doc_key(id)),
+        region_code: Set(region.clone()),
+        county_code: Set(record.household.region_code.county().to_owned()),
+        snapshot: Set(doc.save()),
+        snapshot_upto: Set(last_id),
+        heads: Set(heads_to_text(&zoufang_sync::heads::to_wire(
+            &doc.get_heads(),
+        ))),
+        version: Set(1),
+        changes_since_snapshot: Set(0),
+        updated_at: Set(now()),
+    }
+    .insert(db)
+    .await?;
+    project(db, id, record).await
+}
+
+async fn insert_change<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    region: &str,
+    change: &AppliedChange,
+    origin: Origin<'_>,
+) -> Result<i64, StoreError> {
+    let model = doc_change::ActiveModel {
+        doc_id: Set(doc_key(id)),
+        region_code: Set(region.to_owned()),
+        hash: Set(hex::encode(change.hash.0)),
+        actor: Set(change.actor.clone()),
+        seq: Set(change.seq as i64),
+        time: Set(change.time),
+        device_id: Set(origin.device_id.map(str::to_owned)),
+        user_id: Set(origin.user_id),
+        bytes: Set(change.bytes.clone()),
+        received_at: Set(now()),
+        ..Default::default()
+    };
+    let result = doc_change::Entity::insert(model)
+        .on_conflict_do_nothing_on([doc_change::Column::DocId, doc_change::Column::Hash])
+        .exec(db)
+        .await?;
+    Ok(match result {
+        sea_orm::TryInsertResult::Inserted(r) => r.last_insert_id,
+        _ => 0,
+    })
+}
+
+/// Appends merged changes and moves the document to `heads`, if nobody else wrote it since
+/// `version` was read ([`StoreError::Contention`] otherwise: roll back and retry).
+pub async fn append<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    region: &str,
+    version: i64,
+    changes: &[AppliedChange],
+    heads: &[Head],
+    origin: Origin<'_>,
+) -> Result<i64, StoreError> {
+    for change in changes {
+        insert_change(db, id, region, change, origin).await?;
+    }
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let result = document::Entity::update_many()
+        .col_expr(document::Column::Heads, Expr::value(heads_to_text(heads)))
+        .col_expr(
+            document::Column::Version,
+            Expr::col(document::Column::Version).add(1),
+        )
+        .col_expr(
+            document::Column::ChangesSinceSnapshot,
+            Expr::col(document::Column::ChangesSinceSnapshot).add(changes.len() as i32),
+        )
+        .col_expr(document::Column::UpdatedAt, Expr::value(now()))
+        .filter(document::Column::DocId.eq(doc_key(id)))
+        .filter(document::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(StoreError::Contention);
+    }
+    Ok(version + 1)
+}
+
+/// Rewrites the projection rows of one household from its record.
+pub async fn project<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    record: &HouseholdRecord,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    let region = record.household.region_code.as_str().to_owned();
+    let head = record
+        .active_members()
+        .find(|(_, m)| m.relation == zoufang_schemas::Relation::Head);
+    let row = household::ActiveModel {
+        doc_id: Set(doc_key(id)),
+        region_code: Set(region.clone()),
+        county_code: Set(record.household.region_code.county().to_owned()),
+        national_number: Set(record.household.national_number.clone()),
+        hh_type: Set(record.household.hh_type.code().to_owned()),
+        monitor_category: Set(record
+            .household
+            .monitor_category
+            .map(|c| c.code().to_owned())),
+        head_name: Set(head.map(|(_, m)| m.name.clone())),
+        member_count: Set(record.active_members().count() as i32),
+        risk_eliminated: Set(record.monitoring.risk_eliminated),
+        updated_at: Set(now()),
+    };
+    household::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(household::Column::DocId)
+                .update_columns([
+                    household::Column::RegionCode,
+                    household::Column::CountyCode,
+                    household::Column::NationalNumber,
+                    household::Column::HhType,
+                    household::Column::MonitorCategory,
+                    household::Column::HeadName,
+                    household::Column::MemberCount,
+                    household::Column::RiskEliminated,
+                    household::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    member::Entity::delete_many()
+        .filter(member::Column::DocId.eq(doc_key(id)))
+        .exec(db)
+        .await?;
+    let members: Vec<member::ActiveModel> = record
+        .members
+        .iter()
+        .map(|(key, m)| member::ActiveModel {
+            doc_id: Set(doc_key(id)),
+            member_key: Set(key.as_str().to_owned()),
+            region_code: Set(region.clone()),
+            name: Set(m.name.clone()),
+            sex: Set(m.sex.code().to_owned()),
+            birth_date: Set(m.birth_date.map(|d| d.to_string())),
+            id_number: Set(m.id_number.clone()),
+            relation: Set(m.relation.code().to_owned()),
+            status: Set(m.status.code().to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    if !members.is_empty() {
+        member::Entity::insert_many(members)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Folds the change log of one document into a new snapshot. The changes stay in the log
+/// (the audit needs them); loading just starts from the newer snapshot.
+pub async fn compact<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<bool, StoreError> {
+    let Some(row) = document::Entity::find_by_id(doc_key(id)).one(db).await? else {
+        return Ok(false);
+    };
+    let Some(loaded) = load(db, id).await? else {
+        return Ok(false);
+    };
+    let upto: Option<i64> = doc_change::Entity::find()
+        .select_only()
+        .column_as(doc_change::Column::Id.max(), "max_id")
+        .filter(doc_change::Column::DocId.eq(doc_key(id)))
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    use sea_orm::sea_query::Expr;
+    let result = document::Entity::update_many()
+        .col_expr(document::Column::Snapshot, Expr::value(loaded.doc.save()))
+        .col_expr(
+            document::Column::SnapshotUpto,
+            Expr::value(upto.unwrap_or(row.snapshot_upto)),
+        )
+        .col_expr(document::Column::ChangesSinceSnapshot, Expr::value(0))
+        .filter(document::Column::DocId.eq(doc_key(id)))
+        .filter(document::Column::Version.eq(row.version))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Documents whose change log since the snapshot is longer than `threshold`.
+pub async fn needing_compaction<C: ConnectionTrait>(
+    db: &C,
+    threshold: i32,
+    limit: u64,
+) -> Result<Vec<DocId>, StoreError> {
+    let ids: Vec<String> = document::Entity::find()
+        .select_only()
+        .column(document::Column::DocId)
+        .filter(document::Column::ChangesSinceSnapshot.gt(threshold))
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.iter().filter_map(|i| DocId::parse(i)).collect())
+}
+
+/// Number of stored changes of a document.
+pub async fn change_count<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(doc_change::Entity::find()
+        .filter(doc_change::Column::DocId.eq(doc_key(id)))
+        .count(db)
+        .await?)
+}

@@ -1,0 +1,23 @@
+//! The `documents` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "documents")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub doc_id: String,
+    pub region_code: String,
+    pub county_code: String,
+    pub snapshot: Vec<u8>,
+    pub snapshot_upto: i64,
+    pub heads: String,
+    pub version: i64,
+    pub changes_since_snapshot: i32,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! sea-orm entities, one per table (see the migrations crate for the schema).
+
+pub mod audit_entry;
+pub mod audit_head;
+pub mod conflict;
+pub mod device;
+pub mod device_actor;
+pub mod device_sync_state;
+pub mod doc_change;
+pub mod document;
+pub mod household;
+pub mod member;
+pub mod refresh_token;
+pub mod region;
+pub mod user;
