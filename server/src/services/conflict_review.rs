@@ -114,12 +114,10 @@ pub async fn list(
         && s != conflicts::OPEN
         && s != conflicts::RESOLVED
     {
-        {
-            return Err(ApiError::BadRequest(
-                "status-invalid",
-                format!("status must be OPEN or RESOLVED, not {s}"),
-            ));
-        }
+        return Err(ApiError::BadRequest(
+            "status-invalid",
+            format!("status must be OPEN or RESOLVED, not {s}"),
+        ));
     }
     let rows = conflicts::list(&state.db, prefix, status, 500).await?;
     Ok(rows
