@@ -38,6 +38,9 @@ pub enum Command {
         /// Seeds demo data if the database has no accounts.
         #[arg(long)]
         demo: bool,
+        /// Households per village for `--demo` (81 villages).
+        #[arg(long, default_value_t = 40)]
+        demo_households_per_village: usize,
     },
     /// Applies database migrations.
     Migrate,
@@ -144,7 +147,11 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
     }
     crate::telemetry::init_tracing(settings.log.json, &settings.log.filter);
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            demo,
+            demo_households_per_village,
+        } => {
             if let Some(listen) = listen {
                 settings.server.listen = listen;
             }
@@ -153,7 +160,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             let state = build_state(settings).await?;
             if demo
-                && let Some(seeded) = demo::seed_if_empty(&state, 40)
+                && let Some(seeded) = demo::seed_if_empty(&state, demo_households_per_village)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?
             {

@@ -8,7 +8,7 @@
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use std::net::TcpListener;
-use zoufang_schemas::sample::{household, SampleRng};
+use zoufang_schemas::sample::{SampleRng, household};
 use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{RegionCode, Role};
 use zoufang_server::services::{accounts, documents};
@@ -87,14 +87,19 @@ pub async fn fresh_postgres() -> Option<(String, String)> {
         }
     };
     let name = format!("zoufang_test_{}", uuid::Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
     Some((format!("postgres://postgres@127.0.0.1:5432/{name}"), name))
 }
 
 /// Drops a test database.
 pub async fn drop_postgres(name: &str) {
     if let Ok(admin) = Database::connect(POSTGRES_ADMIN_URL).await {
-        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
     }
 }
 
@@ -115,13 +120,18 @@ impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let dir = tempfile::tempdir().unwrap();
         let (url, postgres_db) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+                None,
+            ),
             Backend::Postgres => {
                 let (url, name) = fresh_postgres().await?;
                 (url, Some(name))
             }
         };
-        let state = zoufang_server::build_state(settings(&url, dir.path())).await.unwrap();
+        let state = zoufang_server::build_state(settings(&url, dir.path()))
+            .await
+            .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let server = zoufang_server::run(listener, state.clone()).unwrap();
@@ -149,15 +159,35 @@ impl TestApp {
             ("county", Role::CountyOfficer, "652822"),
         ];
         for (name, role, scope) in accounts {
-            accounts::add_user(&self.state, "test", name, PASSWORD, role, &RegionCode::parse(scope).unwrap()).await.unwrap();
+            accounts::add_user(
+                &self.state,
+                "test",
+                name,
+                PASSWORD,
+                role,
+                &RegionCode::parse(scope).unwrap(),
+            )
+            .await
+            .unwrap();
         }
         let mut rng = SampleRng::new(42);
         for (village, count) in [("652822100201", 3), ("652822100202", 2)] {
             let code = RegionCode::parse(village).unwrap();
             for _ in 0..count {
                 let id = DocId(*uuid::Uuid::new_v4().as_bytes());
-                documents::create_household(&self.state, &self.state.db, &id, &household(&mut rng, &code)).await.unwrap();
-                if village.ends_with("201") { self.village_a.push(id) } else { self.village_b.push(id) }
+                documents::create_household(
+                    &self.state,
+                    &self.state.db,
+                    &id,
+                    &household(&mut rng, &code),
+                )
+                .await
+                .unwrap();
+                if village.ends_with("201") {
+                    self.village_a.push(id)
+                } else {
+                    self.village_b.push(id)
+                }
             }
         }
     }
@@ -182,19 +212,35 @@ impl TestApp {
 
     /// An access token for `username`.
     pub async fn token(&self, username: &str) -> String {
-        self.login(username).await["access_token"].as_str().unwrap().to_owned()
+        self.login(username).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// GET with a bearer token; returns status and JSON body.
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let response = self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// POST JSON with a bearer token; returns status and JSON body.
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let response = self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -206,14 +252,24 @@ impl TestApp {
     }
 
     /// A tablet registered with `registered` that signs with `signs` (to test refusals).
-    pub async fn tablet_with_actor(&self, username: &str, registered: ActorId, signs: ActorId) -> HttpTablet {
+    pub async fn tablet_with_actor(
+        &self,
+        username: &str,
+        registered: ActorId,
+        signs: ActorId,
+    ) -> HttpTablet {
         let token = self.token(username).await;
         let (status, device) = self
             .post(&token, "/api/v1/devices", &serde_json::json!({ "name": format!("{username}的平板"), "actors": [registered.to_hex_string()] }))
             .await;
         assert_eq!(status, 201, "{device}");
         let device_id = device["id"].as_str().unwrap().to_owned();
-        HttpTablet { tablet: MemoryTablet::new(&device_id, signs), token, address: self.address.clone(), client: self.client.clone() }
+        HttpTablet {
+            tablet: MemoryTablet::new(&device_id, signs),
+            token,
+            address: self.address.clone(),
+            client: self.client.clone(),
+        }
     }
 
     /// Stops using the database (drops a PostgreSQL test database).
@@ -262,7 +318,10 @@ impl HttpTablet {
             .send()
             .await
             .unwrap();
-        (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+        (
+            response.status().as_u16(),
+            response.bytes().await.unwrap().to_vec(),
+        )
     }
 
     /// Syncs until nothing more is needed.
@@ -276,7 +335,10 @@ impl HttpTablet {
             let (status, body) = self.post_sync(bytes).await;
             if status != 200 {
                 let error: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                return Err(SyncFailure { status, code: error["code"].as_str().unwrap_or_default().to_owned() });
+                return Err(SyncFailure {
+                    status,
+                    code: error["code"].as_str().unwrap_or_default().to_owned(),
+                });
             }
             stats.bytes_down += body.len();
             stats.round_trips += 1;

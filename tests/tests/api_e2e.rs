@@ -4,7 +4,7 @@
 
 use sea_orm::{ConnectionTrait, Statement};
 use std::io::Write;
-use zoufang_e2e::{on_both_databases, TestApp};
+use zoufang_e2e::{TestApp, on_both_databases};
 use zoufang_sync::codec::encode;
 
 on_both_databases! {

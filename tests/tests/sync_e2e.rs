@@ -3,19 +3,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use sea_orm::{EntityTrait, PaginatorTrait};
-use zoufang_e2e::{on_both_databases, TestApp};
+use zoufang_e2e::{TestApp, on_both_databases};
 use zoufang_schemas::MonitorCategory;
 use zoufang_server::store::entities::doc_change;
+use zoufang_sync::DocPath;
 use zoufang_sync::automerge::ActorId;
 use zoufang_sync::codec::encode;
-use zoufang_sync::DocPath;
 
 fn path(p: &str) -> DocPath {
     DocPath::parse(p).unwrap()
 }
 
 async fn change_rows(app: &TestApp) -> u64 {
-    doc_change::Entity::find().count(&app.state.db).await.unwrap()
+    doc_change::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
 }
 
 on_both_databases! {
