@@ -60,6 +60,6 @@ pub mod server;
 mod value;
 
 pub use automerge;
-pub use document::{Editor, EntrySection, HouseholdDoc};
+pub use document::{Editor, EntrySection, HouseholdDoc, read_record};
 pub use error::DocError;
 pub use path::{BadPath, DocPath};

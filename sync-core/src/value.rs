@@ -99,6 +99,21 @@ fn list_to_json<D: ReadDoc>(doc: &D, obj: &ObjId, heads: Option<&[ChangeHash]>) 
         .collect()
 }
 
+/// A hydrated value (automerge's own fast snapshot of a document) as JSON.
+pub(crate) fn hydrated_to_json(value: &automerge::hydrate::Value) -> Json {
+    use automerge::hydrate::Value as H;
+    match value {
+        H::Scalar(s) => scalar_to_json(s),
+        H::Map(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), hydrated_to_json(&v.value)))
+                .collect(),
+        ),
+        H::List(list) => Json::Array(list.iter().map(|v| hydrated_to_json(&v.value)).collect()),
+        H::Text(text) => Json::String(String::from(text)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,7 +110,7 @@ pub fn settings(url: &str, dir: &std::path::Path) -> Settings {
     settings.database.url = Secret::new(url);
     settings.database.max_connections = 5;
     settings.auth.jwt_secret = Secret::new("test-secret-for-e2e");
-    settings.sync.cache_documents = 50;
+    settings.sync.cache_documents = 2000;
     settings
 }
 

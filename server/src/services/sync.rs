@@ -12,7 +12,6 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 use zoufang_schemas::wire::DocId;
-use zoufang_sync::HouseholdDoc;
 use zoufang_sync::automerge::{ActorId, Automerge};
 use zoufang_sync::codec::{DecodedRequest, Limits, decode_request, encode};
 use zoufang_sync::server::{DeviceContext, Outcome, Scope, plan, respond};
@@ -100,34 +99,34 @@ async fn attempt_sync(
         .collect();
     let belief = sync_states::load(&state.db, device_id).await?;
     let plan = plan(decoded, &scope, &belief);
-    let mut loaded: BTreeMap<DocId, LoadedDoc> = BTreeMap::new();
+    let mut meta: BTreeMap<DocId, (i64, String)> = BTreeMap::new();
+    let mut docs: BTreeMap<DocId, Automerge> = BTreeMap::new();
     for id in &plan.load {
         let version = scope_rows.get(id).map(|(_, v)| *v);
-        if let Some(doc) = load_at(state, &state.db, id, version).await? {
-            loaded.insert(*id, doc);
+        if let Some(loaded) = load_at(state, &state.db, id, version).await? {
+            meta.insert(*id, (loaded.version, loaded.region_code));
+            docs.insert(*id, loaded.doc);
         }
     }
-    let mut docs: BTreeMap<DocId, Automerge> =
-        loaded.iter().map(|(id, d)| (*id, d.doc.clone())).collect();
     let outcome = respond(&plan, decoded.clone(), &mut docs, context);
     let mut figures = SyncFigures {
-        loaded: loaded.len(),
+        loaded: meta.len(),
         ..SyncFigures::default()
     };
 
     let txn = state.db.begin().await?;
-    let versions = persist(
+    let versions = match persist(
         state,
         &txn,
         user,
         device_id,
         &outcome,
-        &loaded,
+        &meta,
         &docs,
         &mut figures,
     )
-    .await;
-    let versions = match versions {
+    .await
+    {
         Ok(v) => v,
         Err(err) => {
             let _ = txn.rollback().await;
@@ -141,13 +140,13 @@ async fn attempt_sync(
     };
     txn.commit().await?;
     for (id, version) in versions {
-        if let (Some(doc), Some(old)) = (docs.remove(&id), loaded.get(&id)) {
+        if let (Some(doc), Some((_, region_code))) = (docs.remove(&id), meta.remove(&id)) {
             state.docs.put(
                 id,
                 LoadedDoc {
                     doc,
                     version,
-                    region_code: old.region_code.clone(),
+                    region_code,
                 },
             );
         }
@@ -162,7 +161,7 @@ async fn persist(
     user: &AuthUser,
     device_id: &str,
     outcome: &Outcome,
-    loaded: &BTreeMap<DocId, LoadedDoc>,
+    meta: &BTreeMap<DocId, (i64, String)>,
     docs: &BTreeMap<DocId, Automerge>,
     figures: &mut SyncFigures,
 ) -> Result<Vec<(DocId, i64)>, StoreError> {
@@ -170,56 +169,62 @@ async fn persist(
         device_id: Some(device_id),
         user_id: Some(user.id),
     };
+    let region_of = |id: &DocId| meta.get(id).map_or("", |(_, r)| r.as_str());
+    let rows: Vec<_> = outcome
+        .merged
+        .iter()
+        .flat_map(|m| m.changes.iter().map(move |c| (m.doc, region_of(&m.doc), c)))
+        .collect();
+    documents::insert_changes(txn, &rows, origin).await?;
     let mut versions = Vec::new();
+    let mut records = Vec::new();
+    let mut advancing = Vec::new();
     let authors = authors_of(txn, outcome).await?;
+    let open_before = conflicts::open_for(txn, outcome.merged.iter().map(|m| m.doc)).await?;
     for merged in &outcome.merged {
-        let (Some(before), Some(doc)) = (loaded.get(&merged.doc), docs.get(&merged.doc)) else {
+        let (Some((version, region)), Some(doc)) = (meta.get(&merged.doc), docs.get(&merged.doc))
+        else {
             continue;
         };
-        let version = documents::append(
-            txn,
-            &merged.doc,
-            &before.region_code,
-            before.version,
-            &merged.changes,
-            &merged.heads,
-            origin,
-        )
-        .await?;
-        let household = HouseholdDoc::from_automerge(doc.clone());
-        if let Ok(record) = household.read() {
-            documents::project(txn, &merged.doc, &record).await?;
+        advancing.push((
+            merged.doc,
+            *version,
+            merged.heads.as_slice(),
+            merged.changes.len(),
+        ));
+        if let Ok(record) = zoufang_sync::read_record(doc) {
+            records.push((merged.doc, record));
         }
-        let found: Vec<_> = merged
-            .conflicts
-            .iter()
-            .map(|c| {
-                let candidates = c
-                    .candidates
-                    .iter()
-                    .map(|k| StoredCandidate::new(k, authors.get(&k.actor).cloned()))
-                    .collect();
-                (c.clone(), candidates)
-            })
-            .collect();
-        figures.conflicts +=
-            conflicts::record(txn, &merged.doc, &before.region_code, &found).await?;
-        let open_paths: HashSet<String> = merged
-            .conflicts
-            .iter()
-            .map(|c| c.path.to_string())
-            .collect();
-        let still_conflicted = |path: &str| {
-            open_paths.contains(path)
-                || zoufang_sync::DocPath::parse(path)
+        if !merged.conflicts.is_empty() {
+            let found: Vec<_> = merged
+                .conflicts
+                .iter()
+                .map(|c| {
+                    let candidates = c
+                        .candidates
+                        .iter()
+                        .map(|k| StoredCandidate::new(k, authors.get(&k.actor).cloned()))
+                        .collect();
+                    (c.clone(), candidates)
+                })
+                .collect();
+            figures.conflicts += conflicts::record(txn, &merged.doc, region, &found).await?;
+        }
+        if let Some(open) = open_before.get(&merged.doc) {
+            let still_conflicted = |path: &str| {
+                zoufang_sync::DocPath::parse(path)
                     .ok()
                     .is_some_and(|p| zoufang_sync::conflicts::conflict_at_path(doc, &p).is_some())
-        };
-        conflicts::close_superseded(txn, &merged.doc, &still_conflicted).await?;
+            };
+            conflicts::close_superseded(txn, open, &still_conflicted).await?;
+        }
         figures.merged += 1;
         figures.changes += merged.changes.len();
-        versions.push((merged.doc, version));
+        versions.push((merged.doc, version + 1));
     }
+    documents::advance_many(txn, &advancing).await?;
+    let records: Vec<_> = records.iter().map(|(id, r)| (*id, r)).collect();
+    documents::project_many(txn, &records).await?;
     sync_states::save(txn, device_id, &outcome.belief).await?;
     devices::touch(txn, device_id).await?;
     if !outcome.merged.is_empty() || !outcome.reply.refused.is_empty() {

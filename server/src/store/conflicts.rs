@@ -151,22 +151,40 @@ pub async fn mark_resolved<C: ConnectionTrait>(
     Ok(result.rows_affected == 1)
 }
 
-/// Resolves open conflicts on fields whose concurrent values a later change superseded
-/// (a tablet rewrote the field after seeing both). Returns how many.
+/// Open conflicts of these documents, by document (one query).
+pub async fn open_for<C: ConnectionTrait>(
+    db: &C,
+    docs: impl Iterator<Item = DocId>,
+) -> Result<std::collections::HashMap<DocId, Vec<conflict::Model>>, StoreError> {
+    let keys: Vec<String> = docs.map(|d| d.to_uuid_string()).collect();
+    let mut out: std::collections::HashMap<DocId, Vec<conflict::Model>> =
+        std::collections::HashMap::new();
+    for chunk in keys.chunks(500) {
+        let rows = conflict::Entity::find()
+            .filter(conflict::Column::DocId.is_in(chunk.iter().cloned()))
+            .filter(conflict::Column::Status.eq(OPEN))
+            .all(db)
+            .await?;
+        for row in rows {
+            if let Some(id) = DocId::parse(&row.doc_id) {
+                out.entry(id).or_default().push(row);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves the given open conflicts whose field no longer holds different concurrent
+/// values (a tablet rewrote it after seeing them all). Returns how many.
 pub async fn close_superseded<C: ConnectionTrait>(
     db: &C,
-    doc: &DocId,
+    open: &[conflict::Model],
     still_open: &dyn Fn(&str) -> bool,
 ) -> Result<usize, StoreError> {
-    let open = conflict::Entity::find()
-        .filter(conflict::Column::DocId.eq(doc.to_uuid_string()))
-        .filter(conflict::Column::Status.eq(OPEN))
-        .all(db)
-        .await?;
     let mut closed = 0;
     for row in open {
         if !still_open(&row.path) {
-            let mut model: conflict::ActiveModel = row.into();
+            let mut model: conflict::ActiveModel = row.clone().into();
             model.status = Set(RESOLVED.to_owned());
             model.resolved_at = Set(Some(now()));
             model.resolution = Set(Some("{\"by\":\"later-edit\"}".to_owned()));

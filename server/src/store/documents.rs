@@ -185,20 +185,49 @@ async fn insert_change<C: ConnectionTrait>(
     })
 }
 
-/// Appends merged changes and moves the document to `heads`, if nobody else wrote it since
+/// Rows per multi-row INSERT (well under both databases' bound-parameter limits).
+const INSERT_CHUNK: usize = 500;
+
+/// Stores changes in bulk; changes already stored (same document and hash) are skipped.
+pub async fn insert_changes<C: ConnectionTrait>(
+    db: &C,
+    changes: &[(DocId, &str, &AppliedChange)],
+    origin: Origin<'_>,
+) -> Result<(), StoreError> {
+    let received = now();
+    for chunk in changes.chunks(INSERT_CHUNK) {
+        let models = chunk
+            .iter()
+            .map(|(id, region, change)| doc_change::ActiveModel {
+                doc_id: Set(doc_key(id)),
+                region_code: Set((*region).to_owned()),
+                hash: Set(hex::encode(change.hash.0)),
+                actor: Set(change.actor.clone()),
+                seq: Set(change.seq as i64),
+                time: Set(change.time),
+                device_id: Set(origin.device_id.map(str::to_owned)),
+                user_id: Set(origin.user_id),
+                bytes: Set(change.bytes.clone()),
+                received_at: Set(received),
+                ..Default::default()
+            });
+        doc_change::Entity::insert_many(models)
+            .on_conflict_do_nothing_on([doc_change::Column::DocId, doc_change::Column::Hash])
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves a document to `heads` after `added` new changes, if nobody else wrote it since
 /// `version` was read ([`StoreError::Contention`] otherwise: roll back and retry).
-pub async fn append<C: ConnectionTrait>(
+pub async fn advance<C: ConnectionTrait>(
     db: &C,
     id: &DocId,
-    region: &str,
     version: i64,
-    changes: &[AppliedChange],
     heads: &[Head],
-    origin: Origin<'_>,
+    added: usize,
 ) -> Result<i64, StoreError> {
-    for change in changes {
-        insert_change(db, id, region, change, origin).await?;
-    }
     use sea_orm::sea_query::{Expr, ExprTrait};
     let result = document::Entity::update_many()
         .col_expr(document::Column::Heads, Expr::value(heads_to_text(heads)))
@@ -208,7 +237,7 @@ pub async fn append<C: ConnectionTrait>(
         )
         .col_expr(
             document::Column::ChangesSinceSnapshot,
-            Expr::col(document::Column::ChangesSinceSnapshot).add(changes.len() as i32),
+            Expr::col(document::Column::ChangesSinceSnapshot).add(added as i32),
         )
         .col_expr(document::Column::UpdatedAt, Expr::value(now()))
         .filter(document::Column::DocId.eq(doc_key(id)))
@@ -221,72 +250,155 @@ pub async fn append<C: ConnectionTrait>(
     Ok(version + 1)
 }
 
+/// Advances several documents in one statement per chunk: each to its heads, if still at
+/// the version read ([`StoreError::Contention`] if any moved meanwhile).
+pub async fn advance_many<C: ConnectionTrait>(
+    db: &C,
+    docs: &[(DocId, i64, &[Head], usize)],
+) -> Result<(), StoreError> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let updated = now();
+    for chunk in docs.chunks(INSERT_CHUNK) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 4);
+        for (i, (id, version, heads, added)) in chunk.iter().enumerate() {
+            let p = |n: usize| match backend {
+                DbBackend::Postgres => format!("${}", i * 4 + n + 1),
+                _ => "?".to_owned(),
+            };
+            rows.push(format!(
+                "({}, {}, CAST({} AS BIGINT), CAST({} AS INTEGER))",
+                p(0),
+                p(1),
+                p(2),
+                p(3)
+            ));
+            values.extend([
+                doc_key(id).into(),
+                heads_to_text(heads).into(),
+                (*version).into(),
+                (*added as i32).into(),
+            ]);
+        }
+        let sql = format!(
+            "WITH v(doc_id, heads, version, added) AS (VALUES {}) \
+             UPDATE documents SET heads = v.heads, version = documents.version + 1, \
+             changes_since_snapshot = documents.changes_since_snapshot + v.added, updated_at = {updated} \
+             FROM v WHERE documents.doc_id = v.doc_id AND documents.version = v.version",
+            rows.join(", ")
+        );
+        let result = db
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+        if result.rows_affected() != chunk.len() as u64 {
+            return Err(StoreError::Contention);
+        }
+    }
+    Ok(())
+}
+
+/// Appends one document's new changes and advances it (see [`advance`]).
+pub async fn append<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    region: &str,
+    version: i64,
+    changes: &[AppliedChange],
+    heads: &[Head],
+    origin: Origin<'_>,
+) -> Result<i64, StoreError> {
+    let rows: Vec<_> = changes.iter().map(|c| (*id, region, c)).collect();
+    insert_changes(db, &rows, origin).await?;
+    advance(db, id, version, heads, changes.len()).await
+}
+
 /// Rewrites the projection rows of one household from its record.
 pub async fn project<C: ConnectionTrait>(
     db: &C,
     id: &DocId,
     record: &HouseholdRecord,
 ) -> Result<(), StoreError> {
+    project_many(db, &[(*id, record)]).await
+}
+
+/// Rewrites the projection rows (households, members) of several households in bulk.
+pub async fn project_many<C: ConnectionTrait>(
+    db: &C,
+    records: &[(DocId, &HouseholdRecord)],
+) -> Result<(), StoreError> {
     use sea_orm::sea_query::OnConflict;
-    let region = record.household.region_code.as_str().to_owned();
-    let head = record
-        .active_members()
-        .find(|(_, m)| m.relation == zoufang_schemas::Relation::Head);
-    let row = household::ActiveModel {
-        doc_id: Set(doc_key(id)),
-        region_code: Set(region.clone()),
-        county_code: Set(record.household.region_code.county().to_owned()),
-        national_number: Set(record.household.national_number.clone()),
-        hh_type: Set(record.household.hh_type.code().to_owned()),
-        monitor_category: Set(record
-            .household
-            .monitor_category
-            .map(|c| c.code().to_owned())),
-        head_name: Set(head.map(|(_, m)| m.name.clone())),
-        member_count: Set(record.active_members().count() as i32),
-        risk_eliminated: Set(record.monitoring.risk_eliminated),
-        updated_at: Set(now()),
-    };
-    household::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(household::Column::DocId)
-                .update_columns([
-                    household::Column::RegionCode,
-                    household::Column::CountyCode,
-                    household::Column::NationalNumber,
-                    household::Column::HhType,
-                    household::Column::MonitorCategory,
-                    household::Column::HeadName,
-                    household::Column::MemberCount,
-                    household::Column::RiskEliminated,
-                    household::Column::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    member::Entity::delete_many()
-        .filter(member::Column::DocId.eq(doc_key(id)))
-        .exec(db)
-        .await?;
-    let members: Vec<member::ActiveModel> = record
-        .members
+    if records.is_empty() {
+        return Ok(());
+    }
+    let updated = now();
+    for chunk in records.chunks(INSERT_CHUNK) {
+        let rows = chunk.iter().map(|(id, record)| {
+            let head = record
+                .active_members()
+                .find(|(_, m)| m.relation == zoufang_schemas::Relation::Head);
+            household::ActiveModel {
+                doc_id: Set(doc_key(id)),
+                region_code: Set(record.household.region_code.as_str().to_owned()),
+                county_code: Set(record.household.region_code.county().to_owned()),
+                national_number: Set(record.household.national_number.clone()),
+                hh_type: Set(record.household.hh_type.code().to_owned()),
+                monitor_category: Set(record
+                    .household
+                    .monitor_category
+                    .map(|c| c.code().to_owned())),
+                head_name: Set(head.map(|(_, m)| m.name.clone())),
+                member_count: Set(record.active_members().count() as i32),
+                risk_eliminated: Set(record.monitoring.risk_eliminated),
+                updated_at: Set(updated),
+            }
+        });
+        household::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(household::Column::DocId)
+                    .update_columns([
+                        household::Column::RegionCode,
+                        household::Column::CountyCode,
+                        household::Column::NationalNumber,
+                        household::Column::HhType,
+                        household::Column::MonitorCategory,
+                        household::Column::HeadName,
+                        household::Column::MemberCount,
+                        household::Column::RiskEliminated,
+                        household::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        member::Entity::delete_many()
+            .filter(member::Column::DocId.is_in(chunk.iter().map(|(id, _)| doc_key(id))))
+            .exec(db)
+            .await?;
+    }
+    let members: Vec<member::ActiveModel> = records
         .iter()
-        .map(|(key, m)| member::ActiveModel {
-            doc_id: Set(doc_key(id)),
-            member_key: Set(key.as_str().to_owned()),
-            region_code: Set(region.clone()),
-            name: Set(m.name.clone()),
-            sex: Set(m.sex.code().to_owned()),
-            birth_date: Set(m.birth_date.map(|d| d.to_string())),
-            id_number: Set(m.id_number.clone()),
-            relation: Set(m.relation.code().to_owned()),
-            status: Set(m.status.code().to_owned()),
-            ..Default::default()
+        .flat_map(|(id, record)| {
+            let region = record.household.region_code.as_str().to_owned();
+            record
+                .members
+                .iter()
+                .map(move |(key, m)| member::ActiveModel {
+                    doc_id: Set(doc_key(id)),
+                    member_key: Set(key.as_str().to_owned()),
+                    region_code: Set(region.clone()),
+                    name: Set(m.name.clone()),
+                    sex: Set(m.sex.code().to_owned()),
+                    birth_date: Set(m.birth_date.map(|d| d.to_string())),
+                    id_number: Set(m.id_number.clone()),
+                    relation: Set(m.relation.code().to_owned()),
+                    status: Set(m.status.code().to_owned()),
+                    ..Default::default()
+                })
         })
         .collect();
-    if !members.is_empty() {
-        member::Entity::insert_many(members)
+    for chunk in members.chunks(INSERT_CHUNK) {
+        member::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
     }

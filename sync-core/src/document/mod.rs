@@ -13,7 +13,7 @@ pub use editor::Editor;
 use crate::error::DocError;
 use crate::heads;
 use crate::path::DocPath;
-use crate::value::{map_to_json, value_to_json};
+use crate::value::value_to_json;
 use automerge::transaction::CommitOptions;
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, Value};
 use serde::de::DeserializeOwned;
@@ -148,18 +148,17 @@ impl HouseholdDoc {
 
     /// The whole record.
     pub fn read(&self) -> Result<HouseholdRecord, DocError> {
-        serde_json::from_value(self.to_json(None)).map_err(|e| DocError::Shape(e.to_string()))
+        read_record(&self.doc)
     }
 
     /// The record as of `heads` (e.g. the heads pinned by a verification).
     pub fn read_at(&self, at: &[Head]) -> Result<HouseholdRecord, DocError> {
-        let at = heads::from_wire(at);
-        serde_json::from_value(self.to_json(Some(&at))).map_err(|e| DocError::Shape(e.to_string()))
+        read_hydrated(&self.doc, Some(&heads::from_wire(at)))
     }
 
     /// The document tree as JSON, now or as of `heads`.
     pub fn to_json(&self, at: Option<&[ChangeHash]>) -> Json {
-        Json::Object(map_to_json(&self.doc, &ROOT, at))
+        crate::value::hydrated_to_json(&self.doc.hydrate(at))
     }
 
     /// The value at a path (a scalar, or a subtree as JSON); `None` when absent.
@@ -218,6 +217,16 @@ impl HouseholdDoc {
             .map_err(|failure| failure.error)?;
         Ok((success.result, success.hash.map(|h| Head(h.0))))
     }
+}
+
+/// The record of an automerge household document, without wrapping it.
+pub fn read_record(doc: &Automerge) -> Result<HouseholdRecord, DocError> {
+    read_hydrated(doc, None)
+}
+
+fn read_hydrated(doc: &Automerge, at: Option<&[ChangeHash]>) -> Result<HouseholdRecord, DocError> {
+    let json = crate::value::hydrated_to_json(&doc.hydrate(at));
+    serde_json::from_value(json).map_err(|e| DocError::Shape(e.to_string()))
 }
 
 /// Walks `keys` from the root; every step must be a map.

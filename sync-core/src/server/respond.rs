@@ -82,15 +82,37 @@ pub fn respond(
     let mut leaving: BTreeSet<DocId> = plan.leaving.clone();
     let dispositions: BTreeMap<DocId, UpdateDisposition> = plan.updates.iter().copied().collect();
 
+    // Merge every update first, in parallel across documents (each merge touches one
+    // document only), then settle the results in request order.
+    let mut pending: BTreeMap<DocId, Vec<Change>> = BTreeMap::new();
+    let mut order = Vec::with_capacity(request.changes.len());
     for (doc_id, changes) in request.changes {
+        order.push(doc_id);
+        pending.insert(doc_id, changes);
+    }
+    let mut work: Vec<(DocId, &mut Automerge, Vec<Change>)> = docs
+        .iter_mut()
+        .filter_map(|(id, doc)| {
+            let disposition = dispositions
+                .get(id)
+                .copied()
+                .unwrap_or(UpdateDisposition::OutOfScope);
+            if disposition == UpdateDisposition::OutOfScope {
+                return None;
+            }
+            pending.remove(id).map(|changes| (*id, doc, changes))
+        })
+        .collect();
+    let mut results: BTreeMap<DocId, Result<MergeResult, AuthorityError>> =
+        merge_all(&mut work, device);
+    drop(work);
+
+    for doc_id in order {
         let disposition = dispositions
             .get(&doc_id)
             .copied()
             .unwrap_or(UpdateDisposition::OutOfScope);
-        let Some(doc) = docs
-            .get_mut(&doc_id)
-            .filter(|_| disposition != UpdateDisposition::OutOfScope)
-        else {
+        let (Some(result), Some(doc)) = (results.remove(&doc_id), docs.get_mut(&doc_id)) else {
             reply.refused.push(refusal(
                 doc_id,
                 "document-out-of-scope",
@@ -103,10 +125,6 @@ pub fn respond(
             continue;
         };
         let with_copy = disposition == UpdateDisposition::Merge;
-        // `merge_update` only replaces `doc` as its last step, so a contained panic leaves
-        // the server's copy untouched.
-        let result = crate::guard::contain(|| merge_update(doc, changes, device))
-            .unwrap_or(Ok(MergeResult::Unprocessable));
         match result {
             Ok(MergeResult::Unprocessable) => {
                 let copy = with_copy.then(|| whole(doc_id, doc));
@@ -197,6 +215,39 @@ pub fn respond(
         belief: expected,
         merged,
     }
+}
+
+/// Merges each document's update, spreading the documents over the available cores.
+/// `merge_update` only replaces a document as its last step, so a contained panic leaves
+/// that document untouched.
+fn merge_all(
+    work: &mut [(DocId, &mut Automerge, Vec<Change>)],
+    device: &DeviceContext,
+) -> BTreeMap<DocId, Result<MergeResult, AuthorityError>> {
+    let merge = |(id, doc, changes): &mut (DocId, &mut Automerge, Vec<Change>)| {
+        let changes = std::mem::take(changes);
+        let result = crate::guard::contain(|| merge_update(doc, changes, device))
+            .unwrap_or(Ok(MergeResult::Unprocessable));
+        (*id, result)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(work.len() / 8)
+        .max(1);
+    if threads == 1 {
+        return work.iter_mut().map(merge).collect();
+    }
+    let chunk = work.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks_mut(chunk)
+            .map(|part| scope.spawn(move || part.iter_mut().map(merge).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 enum MergeResult {

@@ -1,0 +1,126 @@
+//! Household merges per second through `POST /api/v1/sync`, on SQLite and PostgreSQL: a
+//! 300-household village uploaded in one batch, and the same households synced one per
+//! request. The server runs in this process on port 0; time is measured around the HTTP
+//! requests only.
+//!
+//! Run: `cargo bench -p zoufang-e2e --bench server_sync`
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
+
+use std::time::{Duration, Instant};
+use zoufang_e2e::{Backend, TestApp};
+use zoufang_schemas::RegionCode;
+use zoufang_schemas::sample::{SampleRng, household};
+use zoufang_schemas::wire::DocId;
+use zoufang_server::services::documents;
+use zoufang_sync::DocPath;
+use zoufang_sync::codec::encode;
+
+const VILLAGE: &str = "652822100203";
+const HOUSEHOLDS: usize = 300;
+const EDITS: [&str; 10] = [
+    "household.phone",
+    "household.address",
+    "income.wage",
+    "income.business",
+    "income.transfer",
+    "housing.floor_area",
+    "housing.fuel",
+    "water.source",
+    "housing.cultivated_land",
+    "income.household_net",
+];
+
+fn edit(tablet: &mut zoufang_e2e::HttpTablet, id: &DocId, round: usize) {
+    for (i, field) in EDITS.iter().enumerate() {
+        let path = DocPath::parse(field).unwrap();
+        let value = match i {
+            2..=5 | 8 | 9 => serde_json::json!((round * 100 + i) as f64),
+            _ => serde_json::json!(format!("{field}-{round}")),
+        };
+        tablet
+            .tablet
+            .edit(id, (round * 10 + i) as i64, |e| e.put(&path, &value))
+            .unwrap();
+    }
+}
+
+async fn upload(tablet: &mut zoufang_e2e::HttpTablet) -> Duration {
+    let (request, held) = tablet.tablet.request();
+    let bytes = encode(&request);
+    let started = Instant::now();
+    let (status, reply) = tablet.post_sync(bytes).await;
+    let elapsed = started.elapsed();
+    assert_eq!(status, 200);
+    tablet.tablet.receive(&request, &held, &reply).unwrap();
+    elapsed
+}
+
+async fn measure(backend: Backend) -> Option<(f64, f64)> {
+    let app = TestApp::spawn(backend).await?;
+    let code = RegionCode::parse(VILLAGE).unwrap();
+    let mut rng = SampleRng::new(7);
+    let mut ids = Vec::new();
+    for _ in 0..HOUSEHOLDS {
+        let id = DocId(*uuid::Uuid::new_v4().as_bytes());
+        documents::create_household(&app.state, &app.state.db, &id, &household(&mut rng, &code))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    zoufang_server::services::accounts::add_user(
+        &app.state,
+        "bench",
+        "bench",
+        zoufang_e2e::PASSWORD,
+        zoufang_schemas::Role::Helper,
+        &code,
+    )
+    .await
+    .unwrap();
+    let mut tablet = app.tablet("bench").await;
+    tablet.sync().await.unwrap();
+
+    let mut batch = Vec::new();
+    for round in 0..3 {
+        for id in &ids {
+            edit(&mut tablet, id, round);
+        }
+        batch.push(upload(&mut tablet).await);
+    }
+    let mut single = Duration::ZERO;
+    for id in &ids {
+        edit(&mut tablet, id, 9);
+        single += upload(&mut tablet).await;
+    }
+    batch.sort();
+    let batch_rate = HOUSEHOLDS as f64 / batch[1].as_secs_f64();
+    let single_rate = HOUSEHOLDS as f64 / single.as_secs_f64();
+    app.teardown().await;
+    Some((batch_rate, single_rate))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    println!(
+        "Changed households merged per second through POST /api/v1/sync ({HOUSEHOLDS} households, 10 field edits each)\n"
+    );
+    println!("| database | one 300-household batch | one household per request | target |");
+    println!("|---|---:|---:|---:|");
+    for (name, backend) in [
+        ("SQLite", Backend::Sqlite),
+        ("PostgreSQL", Backend::Postgres),
+    ] {
+        match measure(backend).await {
+            Some((batch, single)) => println!(
+                "| {name} | {batch:.0}/s | {single:.0}/s | {} |",
+                if backend == Backend::Postgres {
+                    "≥ 2000/s (batch)"
+                } else {
+                    "—"
+                }
+            ),
+            None => println!("| {name} | not measured: database unreachable | | |"),
+        }
+    }
+}
