@@ -4,9 +4,7 @@
 
 use crate::document::EntrySection;
 use crate::path::DocPath;
-use automerge::{
-    ActorId, Automerge, Change, ChangeHash, Patch, PatchAction, Prop, ROOT, ReadDoc, Value,
-};
+use automerge::{ActorId, Automerge, Change, Patch, PatchAction, Prop, ROOT, ReadDoc, Value};
 use std::collections::{BTreeSet, HashSet};
 use zoufang_schemas::{EntryId, PhotoHash, Role};
 
@@ -92,12 +90,11 @@ pub fn may_write(role: Role, path: &DocPath) -> bool {
     }
 }
 
-/// Checks the patches produced by applying a device's changes (`doc.diff(before, after)`).
-/// `doc` must contain both `before` and the new changes.
+/// Checks the patches produced by applying a device's changes (`merged.diff(before, after)`)
+/// against `before`, the document as it was before the changes.
 pub fn check_patches(
     role: Role,
-    doc: &Automerge,
-    before: &[ChangeHash],
+    before: &Automerge,
     patches: &[Patch],
 ) -> Result<(), AuthorityError> {
     let created: BTreeSet<DocPath> = patches
@@ -118,7 +115,6 @@ pub fn check_patches(
                 let path = path_of_patch(patch, key);
                 check_put(
                     role,
-                    doc,
                     before,
                     &created,
                     &path,
@@ -151,8 +147,7 @@ pub fn check_patches(
 
 fn check_put(
     role: Role,
-    doc: &Automerge,
-    before: &[ChangeHash],
+    before: &Automerge,
     created: &BTreeSet<DocPath>,
     path: &DocPath,
     is_object: bool,
@@ -162,7 +157,7 @@ fn check_put(
     let inside_new_entry =
         keys.len() > 2 && created.contains(&DocPath::from_keys(keys[..2].iter().cloned()));
     if is_object {
-        let new_entry = keys.len() == 2 && section.is_some() && !existed_before(doc, before, keys);
+        let new_entry = keys.len() == 2 && section.is_some() && !existed_before(before, keys);
         if !(new_entry || inside_new_entry) {
             return Err(AuthorityError::ContainerReplaced(path.clone()));
         }
@@ -178,7 +173,7 @@ fn check_put(
     } else if keys.len() == 2 && section.is_some() {
         // A scalar where an entry lives would hide the entry.
         return Err(AuthorityError::ContainerReplaced(path.clone()));
-    } else if !inside_new_entry && held_object_before(doc, before, keys) {
+    } else if !inside_new_entry && held_object_before(before, keys) {
         return Err(AuthorityError::ContainerReplaced(path.clone()));
     }
     if !may_write(role, path) {
@@ -205,25 +200,21 @@ fn path_of_patch(patch: &Patch, key: &str) -> DocPath {
     DocPath::from_keys(keys)
 }
 
-fn lookup_before(
-    doc: &Automerge,
-    before: &[ChangeHash],
-    keys: &[String],
-) -> Option<Value<'static>> {
+fn lookup_before(before: &Automerge, keys: &[String]) -> Option<Value<'static>> {
     let mut obj = ROOT;
     let mut last = None;
     for key in keys {
-        let (value, id) = doc.get_at(&obj, key.as_str(), before).ok().flatten()?;
+        let (value, id) = before.get(&obj, key.as_str()).ok().flatten()?;
         last = Some(value.to_owned());
         obj = id;
     }
     last
 }
 
-fn existed_before(doc: &Automerge, before: &[ChangeHash], keys: &[String]) -> bool {
-    lookup_before(doc, before, keys).is_some()
+fn existed_before(before: &Automerge, keys: &[String]) -> bool {
+    lookup_before(before, keys).is_some()
 }
 
-fn held_object_before(doc: &Automerge, before: &[ChangeHash], keys: &[String]) -> bool {
-    matches!(lookup_before(doc, before, keys), Some(Value::Object(_)))
+fn held_object_before(before: &Automerge, keys: &[String]) -> bool {
+    matches!(lookup_before(before, keys), Some(Value::Object(_)))
 }

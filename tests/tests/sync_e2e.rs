@@ -215,6 +215,29 @@ on_both_databases! {
         app.teardown().await;
     }
 
+    async fn the_projection_follows_what_a_merge_changed(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut a = app.tablet("helper_a").await;
+        a.sync().await.unwrap();
+        let id = app.village_a[0];
+        let supervisor = app.token("supervisor").await;
+        let row = |list: serde_json::Value| list.as_array().unwrap().iter().find(|h| h["id"] == id.to_string()).cloned().unwrap();
+        let before = row(app.get(&supervisor, "/api/v1/households?region=652822100201").await.1);
+        a.tablet.edit(&id, 1, |e| e.put(&path("household.national_number"), &"652822100201999999")).unwrap();
+        a.sync().await.unwrap();
+        let after = row(app.get(&supervisor, "/api/v1/households?region=652822100201").await.1);
+        assert_eq!(after["national_number"], "652822100201999999");
+        assert_eq!(after["head_name"], before["head_name"], "member columns untouched by a household edit");
+        assert_eq!(after["member_count"], before["member_count"]);
+        let baby = zoufang_schemas::Member::new("艾力", zoufang_schemas::Sex::Male, zoufang_schemas::Relation::Grandson);
+        let key = zoufang_schemas::sample::SampleRng::new(77).entry_id();
+        a.tablet.edit(&id, 2, |e| e.add_member(&key, &baby)).unwrap();
+        a.sync().await.unwrap();
+        let grown = row(app.get(&supervisor, "/api/v1/households?region=652822100201").await.1);
+        assert_eq!(grown["member_count"].as_i64().unwrap(), before["member_count"].as_i64().unwrap() + 1);
+        app.teardown().await;
+    }
+
     async fn a_revoked_device_is_told_to_wipe(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let mut a = app.tablet("helper_a").await;

@@ -178,6 +178,7 @@ async fn persist(
     documents::insert_changes(txn, &rows, origin).await?;
     let mut versions = Vec::new();
     let mut records = Vec::new();
+    let mut households = Vec::new();
     let mut advancing = Vec::new();
     let authors = authors_of(txn, outcome).await?;
     let open_before = conflicts::open_for(txn, outcome.merged.iter().map(|m| m.doc)).await?;
@@ -192,8 +193,18 @@ async fn persist(
             merged.heads.as_slice(),
             merged.changes.len(),
         ));
-        if let Ok(record) = zoufang_sync::read_record(doc) {
-            records.push((merged.doc, record));
+        // Project what the merge changed: whole records when members changed, the
+        // household row's own columns when only the household or monitoring did.
+        if merged.sections.contains("members") {
+            if let Ok(record) = zoufang_sync::read_record(doc) {
+                records.push((merged.doc, record));
+            }
+        } else if merged.sections.contains("household") || merged.sections.contains("monitoring") {
+            let info = zoufang_sync::read_section(doc, "household");
+            let monitoring = zoufang_sync::read_section(doc, "monitoring");
+            if let (Ok(info), Ok(monitoring)) = (info, monitoring) {
+                households.push((merged.doc, info, monitoring));
+            }
         }
         if !merged.conflicts.is_empty() {
             let found: Vec<_> = merged
@@ -225,6 +236,7 @@ async fn persist(
     documents::advance_many(txn, &advancing).await?;
     let records: Vec<_> = records.iter().map(|(id, r)| (*id, r)).collect();
     documents::project_many(txn, &records).await?;
+    documents::project_households(txn, &households).await?;
     sync_states::save(txn, device_id, &outcome.belief).await?;
     devices::touch(txn, device_id).await?;
     if !outcome.merged.is_empty() || !outcome.reply.refused.is_empty() {

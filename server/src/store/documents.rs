@@ -405,6 +405,54 @@ pub async fn project_many<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Updates the household rows' own columns (identification, category, elimination) from
+/// the `household` and `monitoring` sections, leaving the member-derived columns alone:
+/// for merges that did not touch members.
+pub async fn project_households<C: ConnectionTrait>(
+    db: &C,
+    rows: &[(
+        DocId,
+        zoufang_schemas::HouseholdInfo,
+        zoufang_schemas::Monitoring,
+    )],
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    let updated = now();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let models = chunk
+            .iter()
+            .map(|(id, info, monitoring)| household::ActiveModel {
+                doc_id: Set(doc_key(id)),
+                region_code: Set(info.region_code.as_str().to_owned()),
+                county_code: Set(info.region_code.county().to_owned()),
+                national_number: Set(info.national_number.clone()),
+                hh_type: Set(info.hh_type.code().to_owned()),
+                monitor_category: Set(info.monitor_category.map(|c| c.code().to_owned())),
+                head_name: Set(None),
+                member_count: Set(0),
+                risk_eliminated: Set(monitoring.risk_eliminated),
+                updated_at: Set(updated),
+            });
+        household::Entity::insert_many(models)
+            .on_conflict(
+                OnConflict::column(household::Column::DocId)
+                    .update_columns([
+                        household::Column::RegionCode,
+                        household::Column::CountyCode,
+                        household::Column::NationalNumber,
+                        household::Column::HhType,
+                        household::Column::MonitorCategory,
+                        household::Column::RiskEliminated,
+                        household::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Folds the change log of one document into a new snapshot. The changes stay in the log
 /// (the audit needs them); loading just starts from the newer snapshot.
 pub async fn compact<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<bool, StoreError> {

@@ -224,6 +224,14 @@ pub fn read_record(doc: &Automerge) -> Result<HouseholdRecord, DocError> {
     read_hydrated(doc, None)
 }
 
+/// One top-level section (`household`, `monitoring`, ...) of a household document,
+/// deserialised; cheaper than reading the whole record.
+pub fn read_section<T: DeserializeOwned>(doc: &Automerge, key: &str) -> Result<T, DocError> {
+    let obj = resolve_map(doc, &[key.to_owned()], None)?;
+    let json = Json::Object(crate::value::map_to_json(doc, &obj, None));
+    serde_json::from_value(json).map_err(|e| DocError::Shape(format!("{key}: {e}")))
+}
+
 fn read_hydrated(doc: &Automerge, at: Option<&[ChangeHash]>) -> Result<HouseholdRecord, DocError> {
     let json = crate::value::hydrated_to_json(&doc.hydrate(at));
     serde_json::from_value(json).map_err(|e| DocError::Shape(e.to_string()))

@@ -49,6 +49,9 @@ pub struct MergedDoc {
     pub changes: Vec<AppliedChange>,
     /// Same-field conflicts on the keys the new changes wrote.
     pub conflicts: Vec<Conflict>,
+    /// Top-level sections the merge changed (`household`, `members`, ...), so that
+    /// projections can skip what did not change.
+    pub sections: BTreeSet<String>,
 }
 
 /// The result of one request: the reply (without blobs and tasks, which the caller adds),
@@ -285,13 +288,25 @@ fn merge_update(
     }
     let before = doc.get_heads();
     let mut fork = doc.clone();
-    if fork.apply_changes(fresh.iter().cloned()).is_err() {
+    let mut log = automerge::PatchLog::active();
+    if fork
+        .apply_changes_log_patches(fresh.iter().cloned(), &mut log)
+        .is_err()
+    {
         return Ok(MergeResult::Unprocessable);
     }
     let after = fork.get_heads();
-    let patches = fork.diff(&before, &after);
-    check_patches(device.role, &fork, &before, &patches)?;
+    let patches = fork.make_patches(&mut log);
+    check_patches(device.role, doc, &patches)?;
     let conflicts = conflicts_after_merge(&fork, &fresh);
+    let sections = patches
+        .iter()
+        .filter_map(|p| match (p.path.first(), &p.action) {
+            (Some((_, automerge::Prop::Map(section))), _) => Some(section.clone()),
+            (None, automerge::PatchAction::PutMap { key, .. }) => Some(key.clone()),
+            _ => None,
+        })
+        .collect();
     *doc = fork;
     let changes = fresh
         .into_iter()
@@ -309,6 +324,7 @@ fn merge_update(
         heads: to_wire(&after),
         changes,
         conflicts,
+        sections,
     }))
 }
 
