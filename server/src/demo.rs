@@ -6,7 +6,6 @@ use crate::services::{accounts, documents};
 use crate::state::AppState;
 use crate::store::entities::region;
 use crate::store::{regions, users};
-use sea_orm::TransactionTrait;
 use zoufang_schemas::sample::{SampleRng, household};
 use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{RegionCode, Role};
@@ -116,7 +115,7 @@ pub async fn seed(state: &AppState, households_per_village: usize) -> Result<See
     let mut seeded = Seeded::default();
     let mut rng = SampleRng::new(652_800);
     for village in villages() {
-        let txn = state.db.begin().await?;
+        let txn = crate::store::begin_write(&state.db).await?;
         for _ in 0..households_per_village {
             let record = household(&mut rng, &village);
             let id = DocId(

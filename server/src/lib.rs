@@ -11,6 +11,7 @@ pub mod cli;
 pub mod crypto;
 pub mod demo;
 pub mod doc_cache;
+pub mod doc_locks;
 pub mod error;
 pub mod routes;
 pub mod services;

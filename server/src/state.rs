@@ -3,6 +3,7 @@
 use crate::auth::TokenKeys;
 use crate::crypto::{Argon2Scheme, Digest256, PasswordScheme, Sha256Digest};
 use crate::doc_cache::DocCache;
+use crate::doc_locks::DocLocks;
 use crate::settings::Settings;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// Loaded documents.
     pub docs: Arc<DocCache>,
+    /// Per-document write locks of this process.
+    pub locks: Arc<DocLocks>,
     /// Password hashing.
     pub passwords: Arc<dyn PasswordScheme>,
     /// Digest for the audit chain and token hashes.
@@ -44,6 +47,7 @@ impl AppState {
             settings: Arc::new(settings),
             tokens: Arc::new(tokens),
             docs: Arc::new(DocCache::new(cache)),
+            locks: Arc::new(DocLocks::default()),
             passwords: Arc::new(Argon2Scheme),
             digest: Arc::new(Sha256Digest),
             server_actor: ActorId::random(),

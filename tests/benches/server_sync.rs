@@ -56,6 +56,58 @@ async fn upload(tablet: &mut zoufang_e2e::HttpTablet) -> Duration {
     elapsed
 }
 
+/// Several tablets of different villages upload a 300-household batch each, at once.
+async fn measure_concurrent(backend: Backend, tablets: usize) -> Option<f64> {
+    let app = TestApp::spawn(backend).await?;
+    let mut rng = SampleRng::new(8);
+    let mut fleet = Vec::new();
+    for t in 0..tablets {
+        let code = RegionCode::parse(&format!("65282210{t}201")).unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..HOUSEHOLDS {
+            let id = DocId(*uuid::Uuid::new_v4().as_bytes());
+            documents::create_household(
+                &app.state,
+                &app.state.db,
+                &id,
+                &household(&mut rng, &code),
+            )
+            .await
+            .unwrap();
+            ids.push(id);
+        }
+        let name = format!("bench{t}");
+        zoufang_server::services::accounts::add_user(
+            &app.state,
+            "bench",
+            &name,
+            zoufang_e2e::PASSWORD,
+            zoufang_schemas::Role::Helper,
+            &code,
+        )
+        .await
+        .unwrap();
+        let mut tablet = app.tablet(&name).await;
+        tablet.sync().await.unwrap();
+        for id in &ids {
+            edit(&mut tablet, id, 1);
+        }
+        fleet.push(tablet);
+    }
+    let bodies: Vec<Vec<u8>> = fleet
+        .iter()
+        .map(|t| encode(&t.tablet.request().0))
+        .collect();
+    let started = Instant::now();
+    let replies =
+        futures_util::future::join_all(fleet.iter().zip(bodies).map(|(t, body)| t.post_sync(body)))
+            .await;
+    let elapsed = started.elapsed();
+    assert!(replies.iter().all(|(status, _)| *status == 200));
+    app.teardown().await;
+    Some((tablets * HOUSEHOLDS) as f64 / elapsed.as_secs_f64())
+}
+
 async fn measure(backend: Backend) -> Option<(f64, f64)> {
     let app = TestApp::spawn(backend).await?;
     let code = RegionCode::parse(VILLAGE).unwrap();

@@ -259,16 +259,10 @@ impl TestApp {
         signs: ActorId,
     ) -> HttpTablet {
         let token = self.token(username).await;
-        let (status, device) = self
-            .post(&token, "/api/v1/devices", &serde_json::json!({ "name": format!("{username}的平板"), "actors": [registered.to_hex_string()] }))
-            .await;
-        assert_eq!(status, 201, "{device}");
-        let device_id = device["id"].as_str().unwrap().to_owned();
+        let registered = HttpTablet::register(&self.address, &token, registered).await;
         HttpTablet {
-            tablet: MemoryTablet::new(&device_id, signs),
-            token,
-            address: self.address.clone(),
-            client: self.client.clone(),
+            tablet: MemoryTablet::new(registered.device_id(), signs),
+            ..registered
         }
     }
 
@@ -301,6 +295,27 @@ pub struct HttpTablet {
 }
 
 impl HttpTablet {
+    /// Registers a device for the holder of `token` with `actor` and returns its tablet.
+    pub async fn register(address: &str, token: &str, actor: ActorId) -> HttpTablet {
+        let client = reqwest::Client::new();
+        let response = client
+            .post(format!("{address}/api/v1/devices"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "name": "平板", "actors": [actor.to_hex_string()] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let device: Value = response.json().await.unwrap();
+        let device_id = device["id"].as_str().unwrap().to_owned();
+        HttpTablet {
+            tablet: MemoryTablet::new(&device_id, actor),
+            token: token.to_owned(),
+            address: address.to_owned(),
+            client,
+        }
+    }
+
     /// The device id.
     pub fn device_id(&self) -> &str {
         &self.tablet.device

@@ -238,6 +238,32 @@ on_both_databases! {
         app.teardown().await;
     }
 
+    async fn many_tablets_syncing_at_once_all_succeed(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Registrations, first downloads and uploads all at once.
+        let names = (0..16).map(|n| if n % 2 == 0 { "helper_a" } else { "helper_a2" });
+        let mut fleet = futures_util::future::join_all(names.map(|name| app.tablet(name))).await;
+        let downloads = futures_util::future::join_all(fleet.iter_mut().map(|t| t.sync())).await;
+        assert!(downloads.iter().all(Result::is_ok), "{downloads:?}");
+        for (n, tablet) in fleet.iter_mut().enumerate() {
+            let id = app.village_a[n % 3];
+            let field = ["housing.fuel", "water.source", "household.address", "income.wage"][n % 4];
+            tablet.tablet.edit(&id, n as i64, |e| e.put(&path(field), &format!("值{n}"))).unwrap();
+        }
+        let results = futures_util::future::join_all(fleet.iter_mut().map(|t| t.sync())).await;
+        for result in &results {
+            assert!(result.is_ok(), "{result:?}");
+        }
+        for tablet in &mut fleet {
+            tablet.sync().await.unwrap();
+        }
+        for id in &app.village_a {
+            let heads = fleet[0].tablet.doc(id).unwrap().heads();
+            assert!(fleet.iter().all(|t| t.tablet.doc(id).unwrap().heads() == heads));
+        }
+        app.teardown().await;
+    }
+
     async fn a_revoked_device_is_told_to_wipe(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let mut a = app.tablet("helper_a").await;

@@ -8,7 +8,6 @@ use crate::store::entities::{device, user};
 use crate::store::{devices, now, users};
 use base64::Engine as _;
 use rand::RngCore;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use zoufang_schemas::{RegionCode, Role};
 
@@ -184,7 +183,7 @@ pub async fn register_device(
         ));
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let txn = state.db.begin().await?;
+    let txn = crate::store::begin_write(&state.db).await?;
     let device = devices::register(&txn, &id, user.id, name, &registration.actors)
         .await?
         .map_err(|actor| {
@@ -234,7 +233,7 @@ pub async fn add_user(
         ));
     }
     let hash = state.passwords.hash(password).map_err(ApiError::Internal)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::store::begin_write(&state.db).await?;
     let created = users::create(
         &txn,
         users::NewUser {
@@ -275,7 +274,7 @@ pub async fn set_password(
         ));
     }
     let hash = state.passwords.hash(password).map_err(ApiError::Internal)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::store::begin_write(&state.db).await?;
     if !users::set_password(&txn, username, hash).await? {
         return Err(ApiError::NotFound(format!("user {username}")));
     }
@@ -296,7 +295,7 @@ pub async fn set_password(
 
 /// Disables an account.
 pub async fn disable_user(state: &AppState, actor: &str, username: &str) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::store::begin_write(&state.db).await?;
     if !users::set_disabled(&txn, username, true).await? {
         return Err(ApiError::NotFound(format!("user {username}")));
     }
@@ -317,7 +316,7 @@ pub async fn disable_user(state: &AppState, actor: &str, username: &str) -> Resu
 
 /// Revokes a device: its next sync is refused with `device-revoked`.
 pub async fn revoke_device(state: &AppState, actor: &str, id: &str) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::store::begin_write(&state.db).await?;
     if !devices::revoke(&txn, id).await? {
         return Err(ApiError::NotFound(format!("device {id}")));
     }

@@ -9,7 +9,6 @@ use crate::store::audit::{self, Event};
 use crate::store::conflicts::{self, StoredCandidate};
 use crate::store::documents::{self, Origin};
 use crate::store::entities::conflict;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use zoufang_schemas::Role;
 use zoufang_schemas::wire::DocId;
@@ -218,7 +217,7 @@ async fn try_resolve(
         })
         .collect();
     let record = doc.read().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let txn = state.db.begin().await?;
+    let txn = crate::store::begin_write(&state.db).await?;
     let origin = Origin {
         device_id: None,
         user_id: Some(user.id),

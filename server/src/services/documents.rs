@@ -4,7 +4,7 @@ use crate::error::{ApiError, StoreError};
 use crate::state::AppState;
 use crate::store::audit::{self, Event};
 use crate::store::documents::{self, LoadedDoc, Origin};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use zoufang_schemas::HouseholdRecord;
 use zoufang_schemas::wire::DocId;
 use zoufang_sync::HouseholdDoc;
@@ -58,7 +58,7 @@ pub async fn compact_pass(state: &AppState, limit: u64) -> Result<usize, StoreEr
             .await?;
     let mut done = 0;
     for id in ids {
-        let txn = state.db.begin().await?;
+        let txn = crate::store::begin_write(&state.db).await?;
         if documents::compact(&txn, &id).await? {
             audit::append(
                 &txn,

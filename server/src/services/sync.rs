@@ -8,7 +8,7 @@ use crate::store::audit::{self, Event};
 use crate::store::conflicts::{self, StoredCandidate};
 use crate::store::documents::{self, LoadedDoc, Origin};
 use crate::store::{devices, sync_states, users};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 use zoufang_schemas::wire::DocId;
@@ -16,7 +16,7 @@ use zoufang_sync::automerge::{ActorId, Automerge};
 use zoufang_sync::codec::{DecodedRequest, Limits, decode_request, encode};
 use zoufang_sync::server::{DeviceContext, Outcome, Scope, plan, respond};
 
-const ATTEMPTS: usize = 4;
+const ATTEMPTS: usize = 6;
 
 /// Figures of one sync, for metrics and logs.
 #[derive(Debug, Default, Clone, Copy)]
@@ -114,7 +114,7 @@ async fn attempt_sync(
         ..SyncFigures::default()
     };
 
-    let txn = state.db.begin().await?;
+    let txn = crate::store::begin_write(&state.db).await?;
     let versions = match persist(
         state,
         &txn,

@@ -1,0 +1,92 @@
+//! Per-document locks within one server process: syncs that write the same household wait
+//! for each other instead of racing and retrying. Across processes the version check in
+//! the store still decides (a loser retries).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use zoufang_schemas::wire::DocId;
+
+/// The lock table.
+#[derive(Debug, Default)]
+pub struct DocLocks {
+    table: Mutex<HashMap<DocId, Arc<AsyncMutex<()>>>>,
+}
+
+/// Held locks; released (and forgotten when unused) on drop.
+pub struct DocGuards {
+    locks: Arc<DocLocks>,
+    held: Vec<(DocId, OwnedMutexGuard<()>)>,
+}
+
+impl DocLocks {
+    /// Locks every document in `ids`, in a fixed order so that two requests never wait on
+    /// each other in a circle.
+    pub async fn lock(self: &Arc<Self>, ids: impl IntoIterator<Item = DocId>) -> DocGuards {
+        let mut ids: Vec<DocId> = ids.into_iter().collect();
+        ids.sort();
+        ids.dedup();
+        let mutexes: Vec<(DocId, Arc<AsyncMutex<()>>)> = match self.table.lock() {
+            Ok(mut table) => ids
+                .iter()
+                .map(|id| (*id, table.entry(*id).or_default().clone()))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let mut held = Vec::with_capacity(mutexes.len());
+        for (id, mutex) in mutexes {
+            held.push((id, mutex.lock_owned().await));
+        }
+        DocGuards {
+            locks: self.clone(),
+            held,
+        }
+    }
+
+    /// Documents with a lock entry (for tests).
+    pub fn len(&self) -> usize {
+        self.table.lock().map(|t| t.len()).unwrap_or(0)
+    }
+
+    /// Whether no document is locked or awaited.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for DocGuards {
+    fn drop(&mut self) {
+        let ids: Vec<DocId> = self.held.iter().map(|(id, _)| *id).collect();
+        self.held.clear();
+        if let Ok(mut table) = self.locks.table.lock() {
+            for id in ids {
+                if table.get(&id).is_some_and(|m| Arc::strong_count(m) == 1) {
+                    table.remove(&id);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_locker_waits_and_entries_are_forgotten() {
+        let locks = Arc::new(DocLocks::default());
+        let (a, b) = (DocId([1; 16]), DocId([2; 16]));
+        let first = locks.lock([b, a]).await;
+        let waiter = {
+            let locks = locks.clone();
+            tokio::spawn(async move {
+                let _guard = locks.lock([a]).await;
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished(), "the second locker waits");
+        drop(first);
+        waiter.await.unwrap();
+        assert!(locks.is_empty());
+    }
+}
