@@ -239,14 +239,9 @@ async fn serve_starts_with_demo_data_answers_and_stops_on_sigterm(postgres: bool
         return;
     };
     let mut child = place
-        .command(&[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--demo",
-            "--demo-households-per-village",
-            "1",
-        ])
+        .command(&["serve", "--demo", "--demo-households-per-village", "1"])
+        // The listen address comes from the environment layer of the configuration.
+        .env("ZOUFANG__SERVER__LISTEN", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -108,6 +108,7 @@ on_both_databases! {
         let mut b = app.tablet("helper_b").await;
         let stats = b.sync().await.unwrap();
         assert_eq!(stats.docs_received, 2, "only village b's households");
+        assert!(app.state.docs.is_empty(), "a first download sends stored snapshots without loading them");
         assert!(b.tablet.doc(&app.village_a[0]).is_none());
         // helper_b forges an update to a village-a household from a copy it got elsewhere.
         let mut a = app.tablet("helper_a").await;

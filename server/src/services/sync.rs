@@ -98,7 +98,14 @@ async fn attempt_sync(
         .map(|(id, (heads, _))| (*id, heads.clone()))
         .collect();
     let belief = sync_states::load(&state.db, device_id).await?;
-    let plan = plan(decoded, &scope, &belief);
+    let mut plan = plan(decoded, &scope, &belief);
+    // Newly assigned documents whose stored snapshot is current go out as stored, without
+    // being loaded: a first download costs no merge work and little memory.
+    let whole = documents::current_snapshots(&state.db, &plan.assign).await?;
+    for sent in &whole {
+        plan.load.remove(&sent.doc);
+        plan.assign.remove(&sent.doc);
+    }
     let mut meta: BTreeMap<DocId, (i64, String)> = BTreeMap::new();
     let mut docs: BTreeMap<DocId, Automerge> = BTreeMap::new();
     for id in &plan.load {
@@ -108,7 +115,11 @@ async fn attempt_sync(
             docs.insert(*id, loaded.doc);
         }
     }
-    let outcome = respond(&plan, decoded.clone(), &mut docs, context);
+    let mut outcome = respond(&plan, decoded.clone(), &mut docs, context);
+    for sent in whole {
+        outcome.belief.insert(sent.doc, sent.heads.clone());
+        outcome.reply.assigned.push(sent);
+    }
     let mut figures = SyncFigures {
         loaded: meta.len(),
         ..SyncFigures::default()

@@ -85,6 +85,40 @@ pub async fn scope<C: ConnectionTrait>(
         .collect()
 }
 
+/// Saved documents, for those of `ids` whose snapshot already holds every change (no
+/// change stored after it), as they can be sent whole without loading.
+pub async fn current_snapshots<C: ConnectionTrait>(
+    db: &C,
+    ids: &std::collections::BTreeSet<DocId>,
+) -> Result<Vec<zoufang_schemas::wire::WholeDoc>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    let keys: Vec<String> = ids.iter().map(doc_key).collect();
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        let rows: Vec<(String, Vec<u8>, String)> = document::Entity::find()
+            .select_only()
+            .columns([
+                document::Column::DocId,
+                document::Column::Snapshot,
+                document::Column::Heads,
+            ])
+            .filter(document::Column::DocId.is_in(chunk.iter().cloned()))
+            .filter(document::Column::ChangesSinceSnapshot.eq(0))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, snapshot, heads) in rows {
+            let doc = DocId::parse(&id)
+                .ok_or_else(|| StoreError::Corrupt(format!("document id {id}")))?;
+            out.push(zoufang_schemas::wire::WholeDoc {
+                doc,
+                heads: heads_from_text(&heads)?,
+                bytes: serde_bytes::ByteBuf::from(snapshot),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Loads a document: its snapshot plus the changes stored after it.
 pub async fn load<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<Option<LoadedDoc>, StoreError> {
     let Some(row) = document::Entity::find_by_id(doc_key(id)).one(db).await? else {
@@ -327,7 +361,6 @@ pub async fn project_many<C: ConnectionTrait>(
     db: &C,
     records: &[(DocId, &HouseholdRecord)],
 ) -> Result<(), StoreError> {
-    use sea_orm::sea_query::OnConflict;
     if records.is_empty() {
         return Ok(());
     }
@@ -337,40 +370,19 @@ pub async fn project_many<C: ConnectionTrait>(
             let head = record
                 .active_members()
                 .find(|(_, m)| m.relation == zoufang_schemas::Relation::Head);
-            household::ActiveModel {
-                doc_id: Set(doc_key(id)),
-                region_code: Set(record.household.region_code.as_str().to_owned()),
-                county_code: Set(record.household.region_code.county().to_owned()),
-                national_number: Set(record.household.national_number.clone()),
-                hh_type: Set(record.household.hh_type.code().to_owned()),
-                monitor_category: Set(record
-                    .household
-                    .monitor_category
-                    .map(|c| c.code().to_owned())),
-                head_name: Set(head.map(|(_, m)| m.name.clone())),
-                member_count: Set(record.active_members().count() as i32),
-                risk_eliminated: Set(record.monitoring.risk_eliminated),
-                updated_at: Set(updated),
-            }
-        });
-        household::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::column(household::Column::DocId)
-                    .update_columns([
-                        household::Column::RegionCode,
-                        household::Column::CountyCode,
-                        household::Column::NationalNumber,
-                        household::Column::HhType,
-                        household::Column::MonitorCategory,
-                        household::Column::HeadName,
-                        household::Column::MemberCount,
-                        household::Column::RiskEliminated,
-                        household::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
+            let members = (
+                head.map(|(_, m)| m.name.clone()),
+                record.active_members().count() as i32,
+            );
+            household_row(
+                id,
+                &record.household,
+                &record.monitoring,
+                Some(members),
+                updated,
             )
-            .exec_without_returning(db)
-            .await?;
+        });
+        upsert_households(db, rows, true).await?;
         member::Entity::delete_many()
             .filter(member::Column::DocId.is_in(chunk.iter().map(|(id, _)| doc_key(id))))
             .exec(db)
@@ -405,6 +417,59 @@ pub async fn project_many<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A household projection row; `members` gives the head's name and the member count.
+fn household_row(
+    id: &DocId,
+    info: &zoufang_schemas::HouseholdInfo,
+    monitoring: &zoufang_schemas::Monitoring,
+    members: Option<(Option<String>, i32)>,
+    updated: i64,
+) -> household::ActiveModel {
+    let (head_name, member_count) = members.unwrap_or((None, 0));
+    household::ActiveModel {
+        doc_id: Set(doc_key(id)),
+        region_code: Set(info.region_code.as_str().to_owned()),
+        county_code: Set(info.region_code.county().to_owned()),
+        national_number: Set(info.national_number.clone()),
+        hh_type: Set(info.hh_type.code().to_owned()),
+        monitor_category: Set(info.monitor_category.map(|c| c.code().to_owned())),
+        head_name: Set(head_name),
+        member_count: Set(member_count),
+        risk_eliminated: Set(monitoring.risk_eliminated),
+        updated_at: Set(updated),
+    }
+}
+
+/// Inserts or updates household rows; the member-derived columns only `with_members`.
+async fn upsert_households<C: ConnectionTrait>(
+    db: &C,
+    rows: impl IntoIterator<Item = household::ActiveModel>,
+    with_members: bool,
+) -> Result<(), StoreError> {
+    use household::Column as H;
+    let mut columns = vec![
+        H::RegionCode,
+        H::CountyCode,
+        H::NationalNumber,
+        H::HhType,
+        H::MonitorCategory,
+        H::RiskEliminated,
+        H::UpdatedAt,
+    ];
+    if with_members {
+        columns.extend([H::HeadName, H::MemberCount]);
+    }
+    household::Entity::insert_many(rows)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(H::DocId)
+                .update_columns(columns)
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// Updates the household rows' own columns (identification, category, elimination) from
 /// the `household` and `monitoring` sections, leaving the member-derived columns alone:
 /// for merges that did not touch members.
@@ -416,39 +481,12 @@ pub async fn project_households<C: ConnectionTrait>(
         zoufang_schemas::Monitoring,
     )],
 ) -> Result<(), StoreError> {
-    use sea_orm::sea_query::OnConflict;
     let updated = now();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let models = chunk
             .iter()
-            .map(|(id, info, monitoring)| household::ActiveModel {
-                doc_id: Set(doc_key(id)),
-                region_code: Set(info.region_code.as_str().to_owned()),
-                county_code: Set(info.region_code.county().to_owned()),
-                national_number: Set(info.national_number.clone()),
-                hh_type: Set(info.hh_type.code().to_owned()),
-                monitor_category: Set(info.monitor_category.map(|c| c.code().to_owned())),
-                head_name: Set(None),
-                member_count: Set(0),
-                risk_eliminated: Set(monitoring.risk_eliminated),
-                updated_at: Set(updated),
-            });
-        household::Entity::insert_many(models)
-            .on_conflict(
-                OnConflict::column(household::Column::DocId)
-                    .update_columns([
-                        household::Column::RegionCode,
-                        household::Column::CountyCode,
-                        household::Column::NationalNumber,
-                        household::Column::HhType,
-                        household::Column::MonitorCategory,
-                        household::Column::RiskEliminated,
-                        household::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+            .map(|(id, info, monitoring)| household_row(id, info, monitoring, None, updated));
+        upsert_households(db, models, false).await?;
     }
     Ok(())
 }
