@@ -25,6 +25,9 @@ pub struct AppState {
     pub locks: Arc<DocLocks>,
     /// Password hashing.
     pub passwords: Arc<dyn PasswordScheme>,
+    /// Bounds concurrent password checks: each Argon2 check takes ~19 MiB and a core, so
+    /// a burst of logins must queue rather than exhaust memory.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Digest for the audit chain and token hashes.
     pub digest: Arc<dyn Digest256>,
     /// The actor this server process signs its own changes with (resolutions).
@@ -49,6 +52,9 @@ impl AppState {
             docs: Arc::new(DocCache::new(cache)),
             locks: Arc::new(DocLocks::default()),
             passwords: Arc::new(Argon2Scheme),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             digest: Arc::new(Sha256Digest),
             server_actor: ActorId::random(),
             metrics,

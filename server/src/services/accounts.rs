@@ -79,7 +79,12 @@ pub async fn login(
         password.to_owned(),
         account.as_ref().map(|a| a.password_hash.clone()),
     );
-    // Argon2 is deliberately slow: keep it off the async workers.
+    // Argon2 is deliberately slow and memory-hard: off the async workers, a few at a time.
+    let _permit = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let verified =
         tokio::task::spawn_blocking(move || hash.is_some_and(|h| passwords.verify(&password, &h)))
             .await
