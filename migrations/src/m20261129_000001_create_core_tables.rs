@@ -73,12 +73,13 @@ impl MigrationTrait for Migration {
                 .col(string("doc_id").primary_key())
                 .col(string("region_code"))
                 .col(string("county_code"))
-                .col(blob("snapshot"))
-                .col(big_integer("snapshot_upto"))
                 .col(text("heads"))
                 .col(big_integer("version"))
                 .col(integer("changes_since_snapshot"))
                 .col(big_integer("updated_at"))
+                .col(big_integer("snapshot_upto"))
+                // Last, so that reading the small columns never walks the blob's pages.
+                .col(blob("snapshot"))
                 .to_owned(),
             Table::create()
                 .table("doc_changes")

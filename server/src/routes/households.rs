@@ -4,7 +4,7 @@ use crate::services::documents::load_at;
 use crate::state::AppState;
 use crate::store::entities::household;
 use actix_web::{get, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use zoufang_schemas::wire::DocId;
 use zoufang_sync::HouseholdDoc;
@@ -69,7 +69,10 @@ pub async fn list(
         ));
     }
     let rows = household::Entity::find()
-        .filter(household::Column::RegionCode.starts_with(prefix))
+        .filter(crate::store::in_region(
+            household::Column::RegionCode,
+            &prefix,
+        ))
         .order_by_asc(household::Column::DocId)
         .limit(query.limit.unwrap_or(200).min(2000))
         .all(&state.db)

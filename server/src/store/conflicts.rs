@@ -108,7 +108,7 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<conflict::Model>, StoreError> {
     let mut query =
-        conflict::Entity::find().filter(conflict::Column::RegionCode.starts_with(prefix));
+        conflict::Entity::find().filter(super::in_region(conflict::Column::RegionCode, prefix));
     if let Some(status) = status {
         query = query.filter(conflict::Column::Status.eq(status));
     }

@@ -72,7 +72,7 @@ pub async fn scope<C: ConnectionTrait>(
             document::Column::Heads,
             document::Column::Version,
         ])
-        .filter(document::Column::RegionCode.starts_with(prefix))
+        .filter(super::in_region(document::Column::RegionCode, prefix))
         .into_tuple()
         .all(db)
         .await?;

@@ -27,6 +27,15 @@ pub async fn begin_write(
     .await
 }
 
+/// Rows whose region code starts with `prefix`, as a range (`>= prefix`, `< prefix + "~"`)
+/// that both databases answer from an index; `LIKE 'prefix%'` uses none under their default
+/// collations. Region codes are digits, which sort below `~`.
+pub fn in_region<C: sea_orm::ColumnTrait>(column: C, prefix: &str) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(column.gte(prefix))
+        .add(column.lt(format!("{prefix}~")))
+}
+
 /// Current Unix time in seconds.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

@@ -24,9 +24,9 @@ pub async fn under<C: ConnectionTrait>(
     db: &C,
     prefix: &str,
 ) -> Result<Vec<region::Model>, sea_orm::DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    use sea_orm::{QueryFilter, QueryOrder};
     region::Entity::find()
-        .filter(region::Column::Code.starts_with(prefix))
+        .filter(super::in_region(region::Column::Code, prefix))
         .order_by_asc(region::Column::Code)
         .all(db)
         .await
