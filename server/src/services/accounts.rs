@@ -265,6 +265,25 @@ pub async fn add_user(
     Ok(created)
 }
 
+/// Records `action` on `subject` in the audit log and commits the transaction that made it.
+async fn commit_audited(
+    txn: sea_orm::DatabaseTransaction,
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    subject: &str,
+) -> Result<(), ApiError> {
+    let event = Event {
+        actor: actor.to_owned(),
+        action,
+        subject: subject.to_owned(),
+        detail: serde_json::json!({}),
+    };
+    audit::append(&txn, state.digest.as_ref(), event).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Sets a new password.
 pub async fn set_password(
     state: &AppState,
@@ -283,19 +302,7 @@ pub async fn set_password(
     if !users::set_password(&txn, username, hash).await? {
         return Err(ApiError::NotFound(format!("user {username}")));
     }
-    audit::append(
-        &txn,
-        state.digest.as_ref(),
-        Event {
-            actor: actor.to_owned(),
-            action: "user.passwd",
-            subject: username.to_owned(),
-            detail: serde_json::json!({}),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    commit_audited(txn, state, actor, "user.passwd", username).await
 }
 
 /// Disables an account.
@@ -304,19 +311,7 @@ pub async fn disable_user(state: &AppState, actor: &str, username: &str) -> Resu
     if !users::set_disabled(&txn, username, true).await? {
         return Err(ApiError::NotFound(format!("user {username}")));
     }
-    audit::append(
-        &txn,
-        state.digest.as_ref(),
-        Event {
-            actor: actor.to_owned(),
-            action: "user.disable",
-            subject: username.to_owned(),
-            detail: serde_json::json!({}),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    commit_audited(txn, state, actor, "user.disable", username).await
 }
 
 /// Revokes a device: its next sync is refused with `device-revoked`.
@@ -325,17 +320,5 @@ pub async fn revoke_device(state: &AppState, actor: &str, id: &str) -> Result<()
     if !devices::revoke(&txn, id).await? {
         return Err(ApiError::NotFound(format!("device {id}")));
     }
-    audit::append(
-        &txn,
-        state.digest.as_ref(),
-        Event {
-            actor: actor.to_owned(),
-            action: "device.revoke",
-            subject: id.to_owned(),
-            detail: serde_json::json!({}),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    commit_audited(txn, state, actor, "device.revoke", id).await
 }
