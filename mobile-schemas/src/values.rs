@@ -176,16 +176,20 @@ impl EntryId {
     /// A version-4 UUID from 128 random bits (version and variant bits are set here).
     pub fn from_random_bits(bits: u128) -> Self {
         let bits = (bits & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-        let h = format!("{bits:032x}");
-        Self(format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        ))
+        Self(hyphenated_uuid(&format!("{bits:032x}")))
     }
+}
+
+/// 32 hex digits as a hyphenated UUID (8-4-4-4-12).
+pub(crate) fn hyphenated_uuid(h: &str) -> String {
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 impl RegionCode {

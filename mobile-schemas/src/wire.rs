@@ -26,15 +26,7 @@ pub struct Digest(#[serde(with = "serde_bytes")] pub [u8; 32]);
 impl DocId {
     /// Hyphenated lowercase UUID text.
     pub fn to_uuid_string(&self) -> String {
-        let h = hex::encode(self.0);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )
+        crate::values::hyphenated_uuid(&hex::encode(self.0))
     }
 
     /// Parses hyphenated UUID text.

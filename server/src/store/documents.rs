@@ -189,14 +189,15 @@ pub async fn create<C: ConnectionTrait>(
     project(db, id, record).await
 }
 
-async fn insert_change<C: ConnectionTrait>(
-    db: &C,
+/// The change-log row of one change.
+fn change_row(
     id: &DocId,
     region: &str,
     change: &AppliedChange,
     origin: Origin<'_>,
-) -> Result<i64, StoreError> {
-    let model = doc_change::ActiveModel {
+    received: i64,
+) -> doc_change::ActiveModel {
+    doc_change::ActiveModel {
         doc_id: Set(doc_key(id)),
         region_code: Set(region.to_owned()),
         hash: Set(hex::encode(change.hash.0)),
@@ -206,9 +207,19 @@ async fn insert_change<C: ConnectionTrait>(
         device_id: Set(origin.device_id.map(str::to_owned)),
         user_id: Set(origin.user_id),
         bytes: Set(change.bytes.clone()),
-        received_at: Set(now()),
+        received_at: Set(received),
         ..Default::default()
-    };
+    }
+}
+
+async fn insert_change<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    region: &str,
+    change: &AppliedChange,
+    origin: Origin<'_>,
+) -> Result<i64, StoreError> {
+    let model = change_row(id, region, change, origin, now());
     let result = doc_change::Entity::insert(model)
         .on_conflict_do_nothing_on([doc_change::Column::DocId, doc_change::Column::Hash])
         .exec(db)
@@ -232,19 +243,7 @@ pub async fn insert_changes<C: ConnectionTrait>(
     for chunk in changes.chunks(INSERT_CHUNK) {
         let models = chunk
             .iter()
-            .map(|(id, region, change)| doc_change::ActiveModel {
-                doc_id: Set(doc_key(id)),
-                region_code: Set((*region).to_owned()),
-                hash: Set(hex::encode(change.hash.0)),
-                actor: Set(change.actor.clone()),
-                seq: Set(change.seq as i64),
-                time: Set(change.time),
-                device_id: Set(origin.device_id.map(str::to_owned)),
-                user_id: Set(origin.user_id),
-                bytes: Set(change.bytes.clone()),
-                received_at: Set(received),
-                ..Default::default()
-            });
+            .map(|(id, region, change)| change_row(id, region, change, origin, received));
         doc_change::Entity::insert_many(models)
             .on_conflict_do_nothing_on([doc_change::Column::DocId, doc_change::Column::Hash])
             .exec_without_returning(db)
