@@ -65,6 +65,27 @@ pub fn conflicts_after_merge(doc: &Automerge, changes: &[Change]) -> Vec<Conflic
         .collect()
 }
 
+/// Every conflict in the document, found by walking all of its maps (for a tablet showing
+/// a household; the server uses [`conflicts_after_merge`]).
+pub fn all_conflicts(doc: &Automerge) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    let mut pending = vec![ROOT];
+    while let Some(obj) = pending.pop() {
+        for key in doc.keys(&obj) {
+            if let Some(conflict) = conflict_at(doc, &obj, &key) {
+                out.push(conflict);
+            }
+            if let Ok(Some((automerge::Value::Object(automerge::ObjType::Map), child))) =
+                doc.get(&obj, key.as_str())
+            {
+                pending.push(child);
+            }
+        }
+    }
+    out.sort_by_key(|c| c.path.to_string());
+    out
+}
+
 /// The conflict at one map key, if its current values differ.
 pub fn conflict_at(doc: &Automerge, obj: &ObjId, key: &str) -> Option<Conflict> {
     let values = doc.get_all(obj, key).ok()?;

@@ -18,6 +18,9 @@ use zoufang_sync::automerge::ActorId;
 use zoufang_sync::codec::encode;
 use zoufang_sync::memory::{MemoryTablet, SyncStats};
 
+pub mod cli_tablet;
+pub mod proxy;
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -68,6 +71,8 @@ pub struct TestApp {
     /// Households of village 652822100202.
     pub village_b: Vec<DocId>,
     postgres_db: Option<String>,
+    url: String,
+    server: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
 
@@ -135,6 +140,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let server = zoufang_server::run(listener, state.clone()).unwrap();
+        let handle = server.handle();
         tokio::spawn(server);
         let mut app = TestApp {
             address,
@@ -143,10 +149,31 @@ impl TestApp {
             village_a: Vec::new(),
             village_b: Vec::new(),
             postgres_db,
+            url,
+            server: handle,
             _dir: dir,
         };
         app.seed().await;
         Some(app)
+    }
+
+    /// Stops the server at once, as a killed process would: requests in flight are dropped
+    /// and their transactions roll back.
+    pub async fn kill(&self) {
+        self.server.stop(false).await;
+    }
+
+    /// Starts a new server process-equivalent (fresh caches) on the same database and port.
+    pub async fn restart(&mut self) {
+        let state = zoufang_server::build_state(settings(&self.url, self._dir.path()))
+            .await
+            .unwrap();
+        let addr = self.address.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind(&addr).unwrap();
+        let server = zoufang_server::run(listener, state.clone()).unwrap();
+        self.server = server.handle();
+        tokio::spawn(server);
+        self.state = state;
     }
 
     async fn seed(&mut self) {

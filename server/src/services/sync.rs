@@ -126,7 +126,7 @@ async fn attempt_sync(
     };
 
     let txn = crate::store::begin_write(&state.db).await?;
-    let versions = match persist(
+    let (versions, moved) = match persist(
         state,
         &txn,
         user,
@@ -150,6 +150,11 @@ async fn attempt_sync(
         }
     };
     txn.commit().await?;
+    for (id, region) in moved {
+        if let Some(entry) = meta.get_mut(&id) {
+            entry.1 = region;
+        }
+    }
     for (id, version) in versions {
         if let (Some(doc), Some((_, region_code))) = (docs.remove(&id), meta.remove(&id)) {
             state.docs.put(
@@ -175,7 +180,7 @@ async fn persist(
     meta: &BTreeMap<DocId, (i64, String)>,
     docs: &BTreeMap<DocId, Automerge>,
     figures: &mut SyncFigures,
-) -> Result<Vec<(DocId, i64)>, StoreError> {
+) -> Result<(Vec<(DocId, i64)>, Vec<(DocId, String)>), StoreError> {
     let origin = Origin {
         device_id: Some(device_id),
         user_id: Some(user.id),
@@ -191,6 +196,7 @@ async fn persist(
     let mut records = Vec::new();
     let mut households = Vec::new();
     let mut advancing = Vec::new();
+    let mut moved: Vec<(DocId, String)> = Vec::new();
     let authors = authors_of(txn, outcome).await?;
     let open_before = conflicts::open_for(txn, outcome.merged.iter().map(|m| m.doc)).await?;
     for merged in &outcome.merged {
@@ -211,11 +217,25 @@ async fn persist(
                 records.push((merged.doc, record));
             }
         } else if merged.sections.contains("household") || merged.sections.contains("monitoring") {
-            let info = zoufang_sync::read_section(doc, "household");
+            let info =
+                zoufang_sync::read_section::<zoufang_schemas::HouseholdInfo>(doc, "household");
             let monitoring = zoufang_sync::read_section(doc, "monitoring");
             if let (Ok(info), Ok(monitoring)) = (info, monitoring) {
                 households.push((merged.doc, info, monitoring));
             }
+        }
+        let region_now = records
+            .last()
+            .filter(|(id, _)| *id == merged.doc)
+            .map(|(_, r)| r.household.region_code.as_str())
+            .or_else(|| {
+                households
+                    .last()
+                    .filter(|(id, _, _)| *id == merged.doc)
+                    .map(|(_, info, _)| info.region_code.as_str())
+            });
+        if let Some(moved_to) = region_now.filter(|r| *r != region.as_str()) {
+            moved.push((merged.doc, moved_to.to_owned()));
         }
         if !merged.conflicts.is_empty() {
             let found: Vec<_> = merged
@@ -245,6 +265,11 @@ async fn persist(
         versions.push((merged.doc, version + 1));
     }
     documents::advance_many(txn, &advancing).await?;
+    // A household moved to another village: its document follows, so it leaves the scopes
+    // of the old village's devices (after their last upload) and reaches the new one's.
+    for (id, region) in &moved {
+        documents::move_region(txn, id, region).await?;
+    }
     let records: Vec<_> = records.iter().map(|(id, r)| (*id, r)).collect();
     documents::project_many(txn, &records).await?;
     documents::project_households(txn, &households).await?;
@@ -271,7 +296,7 @@ async fn persist(
         )
         .await?;
     }
-    Ok(versions)
+    Ok((versions, moved))
 }
 
 /// Device and username of every actor named by a conflict candidate.

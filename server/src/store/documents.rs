@@ -240,6 +240,9 @@ pub async fn insert_changes<C: ConnectionTrait>(
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
     let received = now();
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return insert_changes_unnest(db, changes, origin, received).await;
+    }
     for chunk in changes.chunks(INSERT_CHUNK) {
         let models = chunk
             .iter()
@@ -249,6 +252,54 @@ pub async fn insert_changes<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
     }
+    Ok(())
+}
+
+/// PostgreSQL: every row in one statement, one array parameter per column, so a village
+/// batch of thousands of changes costs one parse and one round trip.
+async fn insert_changes_unnest<C: ConnectionTrait>(
+    db: &C,
+    changes: &[(DocId, &str, &AppliedChange)],
+    origin: Origin<'_>,
+    received: i64,
+) -> Result<(), StoreError> {
+    use sea_orm::{DbBackend, Statement, Value};
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let column = |f: &dyn Fn(&(DocId, &str, &AppliedChange)) -> Value| -> Value {
+        let values: Vec<Value> = changes.iter().map(f).collect();
+        let kind = match values.first() {
+            Some(Value::BigInt(_)) => sea_orm::sea_query::ArrayType::BigInt,
+            Some(Value::Bytes(_)) => sea_orm::sea_query::ArrayType::Bytes,
+            _ => sea_orm::sea_query::ArrayType::String,
+        };
+        Value::Array(kind, Some(Box::new(values)))
+    };
+    let values = vec![
+        column(&|(id, _, _)| doc_key(id).into()),
+        column(&|(_, region, _)| (*region).to_owned().into()),
+        column(&|(_, _, c)| hex::encode(c.hash.0).into()),
+        column(&|(_, _, c)| c.actor.clone().into()),
+        column(&|(_, _, c)| (c.seq as i64).into()),
+        column(&|(_, _, c)| c.time.into()),
+        column(&|(_, _, c)| c.bytes.clone().into()),
+        origin.device_id.map(str::to_owned).into(),
+        origin.user_id.into(),
+        received.into(),
+    ];
+    let sql = "INSERT INTO doc_changes \
+         (doc_id, region_code, hash, actor, seq, time, bytes, device_id, user_id, received_at) \
+         SELECT u.doc_id, u.region_code, u.hash, u.actor, u.seq, u.time, u.bytes, $8, $9, $10 \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], \
+         $7::bytea[]) AS u(doc_id, region_code, hash, actor, seq, time, bytes) \
+         ON CONFLICT (doc_id, hash) DO NOTHING";
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        values,
+    ))
+    .await?;
     Ok(())
 }
 
@@ -328,6 +379,21 @@ pub async fn advance_many<C: ConnectionTrait>(
             return Err(StoreError::Contention);
         }
     }
+    Ok(())
+}
+
+/// Moves a document to another village.
+pub async fn move_region<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    region: &str,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    document::Entity::update_many()
+        .col_expr(document::Column::RegionCode, Expr::value(region))
+        .filter(document::Column::DocId.eq(doc_key(id)))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -1,0 +1,329 @@
+//! Arguments and what each command does.
+
+use super::output::Report;
+use crate::edits::{ChangeInput, MemberInput};
+use crate::error::TabletError;
+use crate::tablet::Tablet;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+use zoufang_schemas::{CodeEnum, NaturalChangeKind, PhotoSubject, Relation, Sex};
+
+/// The Zoufang reference tablet: offline household visits, synced with the server.
+#[derive(Debug, Parser)]
+#[command(name = "zoufang-tablet", version)]
+pub struct Cli {
+    /// The tablet's home folder (its store, photos and login).
+    #[arg(
+        long,
+        global = true,
+        env = "ZOUFANG_TABLET_HOME",
+        default_value = "tablet-home"
+    )]
+    pub home: PathBuf,
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in (the password is read from standard input) and register this tablet.
+    Login {
+        /// Server URL, e.g. http://10.0.0.2:8080.
+        #[arg(long)]
+        server: String,
+        /// Username.
+        #[arg(long)]
+        user: String,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// A name for this tablet the server shows.
+        #[arg(long, default_value = "平板")]
+        device_name: String,
+    },
+    /// Send local changes, receive the server's, upload photos.
+    Sync,
+    /// Households on this tablet with this quarter's visit status.
+    List,
+    /// One household in full (its id or a unique start of it).
+    Show {
+        /// Household id.
+        household: String,
+    },
+    /// Set one field, e.g. `set 0b6f household.phone 13900000000`.
+    Set {
+        /// Household id.
+        household: String,
+        /// Field path, e.g. `members.<id>.education`.
+        path: String,
+        /// The value; `null` clears an optional field.
+        value: String,
+    },
+    /// Add or remove a member.
+    Member {
+        #[command(subcommand)]
+        action: MemberAction,
+    },
+    /// Record a birth, death, marriage or move.
+    Change {
+        #[command(subcommand)]
+        action: ChangeAction,
+    },
+    /// Record this quarter's visit.
+    Visit {
+        #[command(subcommand)]
+        action: VisitAction,
+    },
+    /// Add a photo (queued for upload).
+    Photo {
+        #[command(subcommand)]
+        action: PhotoAction,
+    },
+    /// Tasks from the server: risk clues to verify, returned visits.
+    Tasks,
+    /// Pending changes, pending uploads, last sync.
+    Status,
+}
+
+/// A new member's fields.
+#[derive(Debug, Args)]
+pub struct NewMember {
+    /// Name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// MALE or FEMALE (男/女).
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// Relation to the head, e.g. SON, DAUGHTER, SPOUSE (or 之子...).
+    #[arg(long)]
+    pub relation: Option<String>,
+    /// Birth date, YYYY-MM-DD.
+    #[arg(long)]
+    pub birth_date: Option<NaiveDate>,
+    /// ID number.
+    #[arg(long)]
+    pub id_number: Option<String>,
+}
+
+/// `member` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MemberAction {
+    /// Add a member.
+    Add {
+        /// Household id.
+        household: String,
+        #[command(flatten)]
+        member: NewMember,
+    },
+    /// Mark a member entered by mistake as removed.
+    Remove {
+        /// Household id.
+        household: String,
+        /// Member id.
+        member: String,
+    },
+}
+
+/// `change` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChangeAction {
+    /// Record a natural change.
+    Record {
+        /// Household id.
+        household: String,
+        /// BIRTH, DEATH, MARRY_IN, MARRY_OUT, MOVE_IN, MOVE_OUT (or 出生, 死亡, ...).
+        kind: String,
+        /// The member who died, married out or moved out.
+        #[arg(long)]
+        member: Option<String>,
+        #[command(flatten)]
+        new_member: NewMember,
+        /// When, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// `visit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VisitAction {
+    /// Record a visit (today unless --date).
+    Record {
+        /// Household id.
+        household: String,
+        /// Visit date, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Notes.
+        #[arg(long)]
+        notes: Option<String>,
+    },
+}
+
+/// `photo` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PhotoAction {
+    /// Add a photo of HOUSING, WATER, VISIT or OTHER.
+    Add {
+        /// Household id.
+        household: String,
+        /// HOUSING, WATER, VISIT or OTHER (住房安全, 饮水安全, ...).
+        kind: String,
+        /// The image file.
+        file: PathBuf,
+    },
+}
+
+/// A code of an enumeration, given as its code (any case) or its Chinese label.
+pub fn parse_code<T: CodeEnum>(text: &str) -> Result<T, TabletError> {
+    let wanted = text.trim();
+    T::all()
+        .iter()
+        .copied()
+        .find(|v| v.code().eq_ignore_ascii_case(wanted) || v.label_zh() == wanted)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = T::all().iter().map(|v| v.code()).collect();
+            TabletError::Invalid(format!(
+                "{wanted} is not a {}; one of {}",
+                T::NAME,
+                codes.join(", ")
+            ))
+        })
+}
+
+impl NewMember {
+    fn given(&self) -> bool {
+        self.name.is_some() || self.sex.is_some() || self.relation.is_some()
+    }
+
+    fn input(&self) -> Result<MemberInput, TabletError> {
+        let missing = |what: &str| TabletError::Invalid(format!("--{what} is required"));
+        Ok(MemberInput {
+            name: self.name.clone().ok_or_else(|| missing("name"))?,
+            sex: parse_code::<Sex>(self.sex.as_deref().ok_or_else(|| missing("sex"))?)?,
+            relation: parse_code::<Relation>(
+                self.relation
+                    .as_deref()
+                    .ok_or_else(|| missing("relation"))?,
+            )?,
+            birth_date: self.birth_date,
+            id_number: self.id_number.clone(),
+        })
+    }
+}
+
+fn read_password(input: &mut dyn BufRead) -> Result<String, TabletError> {
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(TabletError::Invalid("no password on standard input".into()));
+    }
+    Ok(password)
+}
+
+pub(super) async fn execute(
+    tablet: &Tablet,
+    command: Command,
+    input: &mut dyn BufRead,
+) -> Result<Report, TabletError> {
+    Ok(match command {
+        Command::Login {
+            server,
+            user,
+            device_name,
+            ..
+        } => {
+            let password = read_password(input)?;
+            Report::LoggedIn(
+                tablet
+                    .login(&server, &user, &password, &device_name)
+                    .await?,
+            )
+        }
+        Command::Sync => Report::Synced(tablet.sync().await?),
+        Command::List => Report::List(tablet.list().await?),
+        Command::Show { household } => Report::Show(Box::new(tablet.show(&household).await?)),
+        Command::Set {
+            household,
+            path,
+            value,
+        } => Report::Set(tablet.set(&household, &path, &value).await?),
+        Command::Member { action } => match action {
+            MemberAction::Add { household, member } => {
+                let id = tablet.add_member(&household, &member.input()?).await?;
+                Report::Created("member", id.to_string())
+            }
+            MemberAction::Remove { household, member } => {
+                tablet.remove_member(&household, &member).await?;
+                Report::Done(format!("member {member} marked removed"))
+            }
+        },
+        Command::Change {
+            action:
+                ChangeAction::Record {
+                    household,
+                    kind,
+                    member,
+                    new_member,
+                    date,
+                    note,
+                },
+        } => {
+            let change = ChangeInput {
+                kind: parse_code::<NaturalChangeKind>(&kind)?,
+                member,
+                new_member: if new_member.given() {
+                    Some(new_member.input()?)
+                } else {
+                    None
+                },
+                date,
+                note,
+            };
+            let (event, member) = tablet.record_change(&household, &change).await?;
+            Report::Change {
+                event: event.to_string(),
+                member: member.to_string(),
+            }
+        }
+        Command::Visit {
+            action:
+                VisitAction::Record {
+                    household,
+                    date,
+                    notes,
+                },
+        } => {
+            let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let id = tablet
+                .record_visit(&household, date, notes.as_deref())
+                .await?;
+            Report::Created("visit", id.to_string())
+        }
+        Command::Photo {
+            action:
+                PhotoAction::Add {
+                    household,
+                    kind,
+                    file,
+                },
+        } => {
+            let subject = parse_code::<PhotoSubject>(&kind)?;
+            let hash = tablet.add_photo(&household, subject, &file).await?;
+            Report::Created("photo", hash.to_string())
+        }
+        Command::Tasks => Report::Tasks(tablet.store().tasks().await?),
+        Command::Status => Report::Status(Box::new(tablet.status().await?)),
+    })
+}

@@ -1,0 +1,144 @@
+//! `sync`: exchange documents with the server until nothing more is needed, carrying out
+//! each reply in one local transaction. A failed exchange leaves the store as it was; the
+//! next sync rebuilds its request from the store and the server ignores what it already
+//! has, so an interrupted sync resumes without loss or duplication.
+
+use crate::api::ServerApi;
+use crate::error::TabletError;
+use crate::store::{Account, LastSync};
+use crate::tablet::Tablet;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use zoufang_schemas::wire::{DocId, Head};
+use zoufang_sync::automerge::ActorId;
+use zoufang_sync::client::{ClientOp, build_request, plan_reply};
+use zoufang_sync::codec::{Limits, decode_reply, encode};
+use zoufang_sync::conflicts::all_conflicts;
+use zoufang_sync::memory::changes_since;
+
+/// Exchanges per sync at most; the protocol needs two at most (a digest mismatch first).
+const MAX_ROUND_TRIPS: usize = 4;
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncSummary {
+    /// Figures of this sync (also kept as the last sync).
+    #[serde(flatten)]
+    pub figures: LastSync,
+    /// Refusals of this sync: (household, code, message).
+    pub refusals: Vec<(String, String, String)>,
+}
+
+impl Tablet {
+    /// Syncs the documents with the server.
+    pub async fn sync(&self) -> Result<SyncSummary, TabletError> {
+        let (mut account, actor) = self.identity().await?;
+        let api = ServerApi::new(&account.server)?;
+        let mut summary = SyncSummary::default();
+        let mut changed: BTreeSet<DocId> = BTreeSet::new();
+        for _ in 0..MAX_ROUND_TRIPS {
+            let docs = self.store.docs(&actor).await?;
+            let held: BTreeMap<DocId, Vec<Head>> =
+                docs.iter().map(|d| (d.id, d.doc.heads())).collect();
+            let state = self.store.client_state().await?;
+            let request = build_request(&state, &held, |id, since| {
+                docs.iter()
+                    .find(|d| d.id == *id)
+                    .map_or_else(Vec::new, |d| changes_since(d.doc.automerge(), since))
+            });
+            drop(docs);
+            let body = encode(&request);
+            let reply = self.exchange(&api, &mut account, &body).await?;
+            let figures = &mut summary.figures;
+            figures.bytes_up += body.len();
+            figures.bytes_down += reply.len();
+            figures.round_trips += 1;
+            figures.docs_sent += request.updates.len();
+            let reply = decode_reply(&reply, &Limits::default())
+                .map_err(|e| TabletError::Protocol(e.to_string()))?;
+            let plan = plan_reply(&state, &request, &held, reply);
+            for op in &plan.ops {
+                if let ClientOp::Apply { doc, .. } | ClientOp::Replace { doc, .. } = op {
+                    changed.insert(*doc);
+                }
+            }
+            let applied = self
+                .store
+                .apply_reply(
+                    &actor,
+                    plan.ops,
+                    &plan.state,
+                    &plan.refused,
+                    Some(&plan.tasks),
+                )
+                .await?;
+            figures.docs_received += applied.received;
+            figures.docs_purged += applied.purged;
+            figures.refused += plan.refused.len();
+            summary.refusals.extend(
+                plan.refused
+                    .iter()
+                    .map(|r| (r.doc.to_string(), r.code.clone(), r.message.clone())),
+            );
+            if !plan.again {
+                break;
+            }
+        }
+        summary.figures.conflicts = self.conflicts_in(&actor, &changed).await?;
+        summary.figures.at = crate::store::now_seconds();
+        self.store.set_last_sync(&summary.figures).await?;
+        Ok(summary)
+    }
+
+    /// One exchange, refreshing the access token once if it expired. A revoked device
+    /// wipes the store.
+    async fn exchange(
+        &self,
+        api: &ServerApi,
+        account: &mut Account,
+        body: &[u8],
+    ) -> Result<Vec<u8>, TabletError> {
+        let first = api
+            .sync(&account.access_token, &account.device_id, body)
+            .await;
+        let result = match first {
+            Err(TabletError::LoginRefused(_)) => {
+                self.refresh(api, account).await?;
+                api.sync(&account.access_token, &account.device_id, body)
+                    .await
+            }
+            other => other,
+        };
+        if let Err(TabletError::DeviceRevoked) = result {
+            self.store.wipe().await?;
+        }
+        result
+    }
+
+    async fn refresh(&self, api: &ServerApi, account: &mut Account) -> Result<(), TabletError> {
+        let tokens = match api.refresh(&account.refresh_token).await {
+            Err(TabletError::DeviceRevoked) => {
+                self.store.wipe().await?;
+                return Err(TabletError::DeviceRevoked);
+            }
+            other => other?,
+        };
+        account.access_token = tokens.access_token;
+        account.refresh_token = tokens.refresh_token;
+        self.store.set_account(account).await
+    }
+
+    async fn conflicts_in(
+        &self,
+        actor: &ActorId,
+        docs: &BTreeSet<DocId>,
+    ) -> Result<usize, TabletError> {
+        let mut count = 0;
+        for id in docs {
+            if let Ok(doc) = self.store.doc(id, actor).await {
+                count += all_conflicts(doc.automerge()).len();
+            }
+        }
+        Ok(count)
+    }
+}
