@@ -46,6 +46,8 @@ impl ServerApi {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(300))
+            // Below the server's keep-alive, so a connection it is closing is never reused.
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .map_err(|e| TabletError::Invalid(format!("HTTP client: {e}")))?;
         Ok(Self {

@@ -82,7 +82,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 }
 
 async fn tablet(address: &str, name: &str) -> HttpTablet {
-    let client = reqwest::Client::new();
+    let client = zoufang_e2e::http_client();
     let login: serde_json::Value = client
         .post(format!("{address}/api/v1/auth/login"))
         .json(&serde_json::json!({ "username": name, "password": zoufang_e2e::PASSWORD }))

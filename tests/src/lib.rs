@@ -21,6 +21,15 @@ use zoufang_sync::memory::{MemoryTablet, SyncStats};
 pub mod cli_tablet;
 pub mod proxy;
 
+/// An HTTP client that never reuses a connection the server may be closing: idle
+/// connections are dropped well before the server's keep-alive (5 s) ends them.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -145,7 +154,7 @@ impl TestApp {
         let mut app = TestApp {
             address,
             state,
-            client: reqwest::Client::new(),
+            client: http_client(),
             village_a: Vec::new(),
             village_b: Vec::new(),
             postgres_db,
@@ -324,7 +333,7 @@ pub struct HttpTablet {
 impl HttpTablet {
     /// Registers a device for the holder of `token` with `actor` and returns its tablet.
     pub async fn register(address: &str, token: &str, actor: ActorId) -> HttpTablet {
-        let client = reqwest::Client::new();
+        let client = http_client();
         let response = client
             .post(format!("{address}/api/v1/devices"))
             .bearer_auth(token)
