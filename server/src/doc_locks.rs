@@ -1,35 +1,54 @@
-//! Per-document locks within one server process: syncs that write the same household wait
-//! for each other instead of racing and retrying. Across processes the version check in
-//! the store still decides (a loser retries).
+//! Keyed locks within one server process: syncs that write the same household wait for
+//! each other instead of racing and retrying (across processes the version check in the
+//! store still decides: a loser retries); chunks of one photo upload are appended one at
+//! a time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use zoufang_schemas::wire::DocId;
 
-/// The lock table.
-#[derive(Debug, Default)]
-pub struct DocLocks {
-    table: Mutex<HashMap<DocId, Arc<AsyncMutex<()>>>>,
+/// A lock table over keys of type `K`.
+#[derive(Debug)]
+pub struct KeyedLocks<K> {
+    table: Mutex<HashMap<K, Arc<AsyncMutex<()>>>>,
 }
+
+impl<K> Default for KeyedLocks<K> {
+    fn default() -> Self {
+        Self {
+            table: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Locks of household documents.
+pub type DocLocks = KeyedLocks<DocId>;
 
 /// Held locks; released (and forgotten when unused) on drop.
-pub struct DocGuards {
-    locks: Arc<DocLocks>,
-    held: Vec<(DocId, OwnedMutexGuard<()>)>,
+pub struct DocGuards<K: Key = DocId> {
+    locks: Arc<KeyedLocks<K>>,
+    held: Vec<(K, OwnedMutexGuard<()>)>,
 }
 
-impl DocLocks {
+/// What a lock can be keyed by.
+pub trait Key: Clone + Ord + std::hash::Hash + Eq {}
+impl<T: Clone + Ord + std::hash::Hash + Eq> Key for T {}
+
+impl<K: Key> KeyedLocks<K> {
     /// Locks every document in `ids`, in a fixed order so that two requests never wait on
     /// each other in a circle.
-    pub async fn lock(self: &Arc<Self>, ids: impl IntoIterator<Item = DocId>) -> DocGuards {
-        let mut ids: Vec<DocId> = ids.into_iter().collect();
+    pub async fn lock<I>(self: &Arc<Self>, ids: impl IntoIterator<Item = I>) -> DocGuards<K>
+    where
+        I: Into<K>,
+    {
+        let mut ids: Vec<K> = ids.into_iter().map(Into::into).collect();
         ids.sort();
         ids.dedup();
-        let mutexes: Vec<(DocId, Arc<AsyncMutex<()>>)> = match self.table.lock() {
+        let mutexes: Vec<(K, Arc<AsyncMutex<()>>)> = match self.table.lock() {
             Ok(mut table) => ids
                 .iter()
-                .map(|id| (*id, table.entry(*id).or_default().clone()))
+                .map(|id| (id.clone(), table.entry(id.clone()).or_default().clone()))
                 .collect(),
             Err(_) => Vec::new(),
         };
@@ -54,9 +73,9 @@ impl DocLocks {
     }
 }
 
-impl Drop for DocGuards {
+impl<K: Key> Drop for DocGuards<K> {
     fn drop(&mut self) {
-        let ids: Vec<DocId> = self.held.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<K> = self.held.iter().map(|(id, _)| id.clone()).collect();
         self.held.clear();
         if let Ok(mut table) = self.locks.table.lock() {
             for id in ids {

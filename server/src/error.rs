@@ -43,6 +43,16 @@ pub enum ApiError {
     /// The body is too large.
     #[error("request body exceeds {0} bytes")]
     PayloadTooLarge(usize),
+    /// Something is larger than allowed (a photo, an upload chunk).
+    #[error("{1}")]
+    TooLarge(&'static str, String),
+    /// A media type the server does not take.
+    #[error("{1}")]
+    UnsupportedMedia(&'static str, String),
+    /// Well-formed but unacceptable content (a hash that does not match, an image that
+    /// does not decode).
+    #[error("{1}")]
+    Unprocessable(&'static str, String),
     /// The server failed.
     #[error("internal error")]
     Internal(String),
@@ -88,6 +98,9 @@ impl ApiError {
             ApiError::BadRequest(code, _) => code,
             ApiError::Conflict(code, _) => code,
             ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::TooLarge(code, _) => code,
+            ApiError::UnsupportedMedia(code, _) => code,
+            ApiError::Unprocessable(code, _) => code,
             ApiError::Internal(_) => "internal-error",
             ApiError::Unavailable(_) => "service-unavailable",
         }
@@ -101,7 +114,9 @@ impl ApiError {
             ApiError::NotFound(_) => "未找到",
             ApiError::BadRequest(..) => "请求有误",
             ApiError::Conflict(..) => "当前状态不允许此操作",
-            ApiError::PayloadTooLarge(_) => "数据过大",
+            ApiError::PayloadTooLarge(_) | ApiError::TooLarge(..) => "数据过大",
+            ApiError::UnsupportedMedia(..) => "不支持的文件类型",
+            ApiError::Unprocessable(..) => "内容无法处理",
             ApiError::Internal(_) => "服务器内部错误",
             ApiError::Unavailable(_) => "服务暂不可用,请稍后重试",
         }
@@ -117,7 +132,9 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(..) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(..) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge(_) | ApiError::TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMedia(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable(..) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod doc_cache;
 pub mod doc_locks;
 pub mod error;
+pub mod photos;
 pub mod routes;
 pub mod services;
 pub mod settings;

@@ -48,6 +48,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Sync limits and caches.
     pub sync: SyncSettings,
+    /// Photo evidence.
+    pub photos: PhotoSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -96,6 +98,40 @@ pub struct SyncSettings {
     pub compact_every_secs: u64,
 }
 
+/// Photo uploads, checks and storage.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PhotoSettings {
+    /// Largest photo accepted, in bytes.
+    pub max_bytes: u64,
+    /// Largest upload chunk, in bytes.
+    pub max_chunk_bytes: usize,
+    /// Most pixels (width × height) a photo may have.
+    pub max_pixels: u64,
+    /// Most memory a decoder may allocate, in bytes.
+    pub max_decode_bytes: u64,
+    /// `local` (under `data_dir/blobs`) or `s3`.
+    pub storage: String,
+    /// The S3-compatible object store, when `storage = "s3"`.
+    pub s3: S3Settings,
+}
+
+/// An S3-compatible object store (AWS, MinIO, Ceph RGW, a government cloud's OSS).
+#[derive(Debug, Clone, Deserialize)]
+pub struct S3Settings {
+    /// Bucket.
+    pub bucket: String,
+    /// Endpoint URL; empty for AWS itself.
+    pub endpoint: String,
+    /// Region.
+    pub region: String,
+    /// Access key id.
+    pub access_key_id: Secret,
+    /// Secret access key.
+    pub secret_access_key: Secret,
+    /// Allow plain HTTP (a store inside the local network).
+    pub allow_http: bool,
+}
+
 /// Logging settings.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LogSettings {
@@ -123,6 +159,19 @@ max_body_bytes = 33554432
 cache_documents = 2000
 compact_after_changes = 200
 compact_every_secs = 300
+[photos]
+max_bytes = 31457280
+max_chunk_bytes = 1048576
+max_pixels = 50000000
+max_decode_bytes = 536870912
+storage = "local"
+[photos.s3]
+bucket = ""
+endpoint = ""
+region = "us-east-1"
+access_key_id = ""
+secret_access_key = ""
+allow_http = false
 [log]
 json = false
 filter = "info"

@@ -2,6 +2,7 @@
 //! (port 0 in tests) that stops gracefully on SIGTERM or Ctrl-C.
 
 use crate::auth::TokenKeys;
+use crate::photos::storage::BlobStorage;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::{routes, store, telemetry};
@@ -34,11 +35,16 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.auth.jwt_secret.expose().as_bytes().to_vec()
     };
     let tokens = TokenKeys::new(&settings.auth.key_id, &secret).context("invalid token key")?;
+    let blobs = BlobStorage::from_settings(&settings.photos, &settings.data_dir)
+        .context("cannot open the photo store")?;
+    std::fs::create_dir_all(settings.data_dir.join("uploads"))
+        .context("cannot create the upload staging folder")?;
     Ok(AppState::new(
         db,
         settings,
         tokens,
         telemetry::metrics_handle(),
+        blobs,
     ))
 }
 

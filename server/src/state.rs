@@ -3,7 +3,8 @@
 use crate::auth::TokenKeys;
 use crate::crypto::{Argon2Scheme, Digest256, PasswordScheme, Sha256Digest};
 use crate::doc_cache::DocCache;
-use crate::doc_locks::DocLocks;
+use crate::doc_locks::{DocLocks, KeyedLocks};
+use crate::photos::storage::BlobStorage;
 use crate::settings::Settings;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub docs: Arc<DocCache>,
     /// Per-document write locks of this process.
     pub locks: Arc<DocLocks>,
+    /// Per-photo locks of uploads in progress.
+    pub upload_locks: Arc<KeyedLocks<String>>,
     /// Password hashing.
     pub passwords: Arc<dyn PasswordScheme>,
     /// Bounds concurrent password checks: each Argon2 check takes ~19 MiB and a core, so
@@ -34,6 +37,8 @@ pub struct AppState {
     pub server_actor: ActorId,
     /// Prometheus rendering.
     pub metrics: PrometheusHandle,
+    /// Photo blobs.
+    pub blobs: BlobStorage,
 }
 
 impl AppState {
@@ -43,6 +48,7 @@ impl AppState {
         settings: Settings,
         tokens: TokenKeys,
         metrics: PrometheusHandle,
+        blobs: BlobStorage,
     ) -> Self {
         let cache = settings.sync.cache_documents;
         Self {
@@ -51,6 +57,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             docs: Arc::new(DocCache::new(cache)),
             locks: Arc::new(DocLocks::default()),
+            upload_locks: Arc::new(KeyedLocks::default()),
             passwords: Arc::new(Argon2Scheme),
             password_checks: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -58,6 +65,7 @@ impl AppState {
             digest: Arc::new(Sha256Digest),
             server_actor: ActorId::random(),
             metrics,
+            blobs,
         }
     }
 }

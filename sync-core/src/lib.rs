@@ -60,6 +60,6 @@ pub mod server;
 mod value;
 
 pub use automerge;
-pub use document::{Editor, EntrySection, HouseholdDoc, read_record, read_section};
+pub use document::{Editor, EntrySection, HouseholdDoc, photo_hashes, read_record, read_section};
 pub use error::DocError;
 pub use path::{BadPath, DocPath};

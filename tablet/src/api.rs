@@ -61,7 +61,11 @@ impl ServerApi {
         &self.base
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 

@@ -20,6 +20,7 @@ pub mod error;
 pub mod store;
 mod sync;
 mod tablet;
+mod upload;
 mod views;
 
 pub use edits::{ChangeInput, MemberInput, SetOutcome};

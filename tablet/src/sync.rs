@@ -87,25 +87,47 @@ impl Tablet {
         summary.figures.conflicts = self.conflicts_in(&actor, &changed).await?;
         summary.figures.at = crate::store::now_seconds();
         self.store.set_last_sync(&summary.figures).await?;
+        // Photos after the documents; an interrupted upload resumes at the next sync.
+        let uploaded = self.upload_photos(&api, &mut account).await?;
+        summary.figures.photos_uploaded = uploaded.photos;
+        summary.figures.photo_bytes_up = uploaded.bytes;
+        summary.figures.photos_refused = uploaded.refused.len();
+        summary.refusals.extend(uploaded.refused);
+        self.store.set_last_sync(&summary.figures).await?;
         Ok(summary)
     }
 
-    /// One exchange, refreshing the access token once if it expired. A revoked device
-    /// wipes the store.
+    /// One exchange.
     async fn exchange(
         &self,
         api: &ServerApi,
         account: &mut Account,
         body: &[u8],
     ) -> Result<Vec<u8>, TabletError> {
-        let first = api
-            .sync(&account.access_token, &account.device_id, body)
-            .await;
-        let result = match first {
+        let device = account.device_id.clone();
+        self.with_login(api, account, |token| {
+            let device = device.clone();
+            async move { api.sync(&token, &device, body).await }
+        })
+        .await
+    }
+
+    /// Runs a call with the access token, refreshing it once if it expired. A revoked
+    /// device wipes the store.
+    pub(crate) async fn with_login<T, F, Fut>(
+        &self,
+        api: &ServerApi,
+        account: &mut Account,
+        call: F,
+    ) -> Result<T, TabletError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, TabletError>>,
+    {
+        let result = match call(account.access_token.clone()).await {
             Err(TabletError::LoginRefused(_)) => {
                 self.refresh(api, account).await?;
-                api.sync(&account.access_token, &account.device_id, body)
-                    .await
+                call(account.access_token.clone()).await
             }
             other => other,
         };

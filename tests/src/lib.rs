@@ -19,6 +19,7 @@ use zoufang_sync::codec::encode;
 use zoufang_sync::memory::{MemoryTablet, SyncStats};
 
 pub mod cli_tablet;
+pub mod images;
 pub mod proxy;
 
 /// An HTTP client that never reuses a connection the server may be closing: idle
@@ -80,7 +81,7 @@ pub struct TestApp {
     /// Households of village 652822100202.
     pub village_b: Vec<DocId>,
     postgres_db: Option<String>,
-    url: String,
+    config: Settings,
     server: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
@@ -132,6 +133,14 @@ impl TestApp {
     /// Starts a server on a fresh database with accounts and households; `None` only when
     /// PostgreSQL is unreachable outside CI.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings adjusted by `adjust`.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().unwrap();
         let (url, postgres_db) = match backend {
             Backend::Sqlite => (
@@ -143,9 +152,9 @@ impl TestApp {
                 (url, Some(name))
             }
         };
-        let state = zoufang_server::build_state(settings(&url, dir.path()))
-            .await
-            .unwrap();
+        let mut config = settings(&url, dir.path());
+        adjust(&mut config);
+        let state = zoufang_server::build_state(config.clone()).await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let server = zoufang_server::run(listener, state.clone()).unwrap();
@@ -158,7 +167,7 @@ impl TestApp {
             village_a: Vec::new(),
             village_b: Vec::new(),
             postgres_db,
-            url,
+            config,
             server: handle,
             _dir: dir,
         };
@@ -174,7 +183,7 @@ impl TestApp {
 
     /// Starts a new server process-equivalent (fresh caches) on the same database and port.
     pub async fn restart(&mut self) {
-        let state = zoufang_server::build_state(settings(&self.url, self._dir.path()))
+        let state = zoufang_server::build_state(self.config.clone())
             .await
             .unwrap();
         let addr = self.address.trim_start_matches("http://").to_owned();

@@ -6,6 +6,7 @@ pub mod devices;
 pub mod health;
 pub mod households;
 pub mod openapi;
+pub mod photos;
 pub mod sync;
 
 use actix_web::web;
@@ -26,5 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(conflicts::show)
         .service(conflicts::resolve)
         .service(households::list)
-        .service(households::show);
+        .service(households::show)
+        .service(photos::start)
+        .service(photos::status)
+        .service(photos::append)
+        .service(photos::finish)
+        .service(photos::show)
+        .service(photos::image);
 }

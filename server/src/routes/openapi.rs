@@ -22,7 +22,7 @@ impl Modify for BearerAuth {
 /// The OpenAPI description of every endpoint.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Zoufang 走访", description = "Offline door-to-door household data collection: sync, accounts, conflict review."),
+    info(title = "Zoufang 走访", description = "Offline door-to-door household data collection: sync, accounts, conflict review, photo evidence."),
     paths(
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::auth::login, super::auth::refresh, super::auth::logout,
@@ -30,6 +30,8 @@ impl Modify for BearerAuth {
         super::sync::sync,
         super::conflicts::list, super::conflicts::show, super::conflicts::resolve,
         super::households::list, super::households::show,
+        super::photos::start, super::photos::status, super::photos::append, super::photos::finish,
+        super::photos::show, super::photos::image,
         spec,
     ),
     modifiers(&BearerAuth)

@@ -17,6 +17,8 @@ use zoufang_sync::codec::{DecodedRequest, Limits, decode_request, encode};
 use zoufang_sync::server::{DeviceContext, Outcome, Scope, plan, respond};
 
 const ATTEMPTS: usize = 6;
+/// Most missing photos listed in one reply.
+const MISSING_BLOBS_LISTED: u64 = 1000;
 
 /// Figures of one sync, for metrics and logs.
 #[derive(Debug, Default, Clone, Copy)]
@@ -167,6 +169,17 @@ async fn attempt_sync(
             );
         }
     }
+    // Photos the device's households reference that the server does not have yet: the
+    // tablet uploads them after the documents.
+    outcome.reply.missing_blobs = crate::store::photos::missing_in_scope(
+        &state.db,
+        user.scope.as_str(),
+        MISSING_BLOBS_LISTED,
+    )
+    .await?
+    .iter()
+    .filter_map(|h| zoufang_schemas::PhotoHash::parse(h).ok())
+    .collect();
     Ok((encode(&outcome.reply), figures))
 }
 
@@ -236,6 +249,14 @@ async fn persist(
             });
         if let Some(moved_to) = region_now.filter(|r| *r != region.as_str()) {
             moved.push((merged.doc, moved_to.to_owned()));
+        }
+        if merged.sections.contains("evidence") {
+            let hashes = zoufang_sync::photo_hashes(doc)
+                .into_iter()
+                .map(|h| h.as_str().to_owned())
+                .collect();
+            let region = region_now.unwrap_or(region.as_str());
+            crate::store::photos::set_links(txn, &merged.doc, region, &hashes).await?;
         }
         if !merged.conflicts.is_empty() {
             let found: Vec<_> = merged

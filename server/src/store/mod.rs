@@ -7,6 +7,7 @@ mod db;
 pub mod devices;
 pub mod documents;
 pub mod entities;
+pub mod photos;
 pub mod regions;
 pub mod sync_states;
 pub mod users;

@@ -191,13 +191,7 @@ impl HouseholdDoc {
 
     /// Hashes of every photo the document references.
     pub fn photo_hashes(&self) -> Vec<PhotoHash> {
-        let Ok(Some((_, evidence))) = self.doc.get(ROOT, EntrySection::Evidence.key()) else {
-            return Vec::new();
-        };
-        self.doc
-            .keys(&evidence)
-            .filter_map(|k| PhotoHash::parse(&k).ok())
-            .collect()
+        photo_hashes(&self.doc)
     }
 
     /// Runs `f` in one transaction and commits it as one change at `time` (Unix seconds).
@@ -217,6 +211,16 @@ impl HouseholdDoc {
             .map_err(|failure| failure.error)?;
         Ok((success.result, success.hash.map(|h| Head(h.0))))
     }
+}
+
+/// Hashes of every photo an automerge household document references (its evidence keys).
+pub fn photo_hashes(doc: &Automerge) -> Vec<PhotoHash> {
+    let Ok(Some((_, evidence))) = doc.get(ROOT, EntrySection::Evidence.key()) else {
+        return Vec::new();
+    };
+    doc.keys(&evidence)
+        .filter_map(|k| PhotoHash::parse(&k).ok())
+        .collect()
 }
 
 /// The record of an automerge household document, without wrapping it.

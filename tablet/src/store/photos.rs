@@ -14,6 +14,8 @@ pub enum UploadState {
     Queued,
     /// The server has it.
     Uploaded,
+    /// The server will not take it (not an image, too large).
+    Refused,
 }
 
 impl UploadState {
@@ -21,6 +23,7 @@ impl UploadState {
         match self {
             Self::Queued => "queued",
             Self::Uploaded => "uploaded",
+            Self::Refused => "refused",
         }
     }
 }
@@ -97,10 +100,10 @@ impl Store {
                 subject: row.try_get("", "subject")?,
                 size: row.try_get("", "size")?,
                 sent: row.try_get("", "sent")?,
-                state: if state == UploadState::Uploaded.as_str() {
-                    UploadState::Uploaded
-                } else {
-                    UploadState::Queued
+                state: match state.as_str() {
+                    "uploaded" => UploadState::Uploaded,
+                    "refused" => UploadState::Refused,
+                    _ => UploadState::Queued,
                 },
             });
         }

@@ -52,6 +52,10 @@ pub struct LastSync {
     pub refused: usize,
     /// Photos uploaded.
     pub photos_uploaded: usize,
+    /// Photo bytes sent (chunks).
+    pub photo_bytes_up: u64,
+    /// Photos the server refused (not an image, too large).
+    pub photos_refused: usize,
 }
 
 const ACCOUNT: &str = "account";

@@ -2,6 +2,7 @@
 
 pub mod audit_entry;
 pub mod audit_head;
+pub mod blob;
 pub mod conflict;
 pub mod device;
 pub mod device_actor;
@@ -10,6 +11,8 @@ pub mod doc_change;
 pub mod document;
 pub mod household;
 pub mod member;
+pub mod photo_link;
 pub mod refresh_token;
 pub mod region;
+pub mod upload;
 pub mod user;
