@@ -411,3 +411,29 @@ impl HttpTablet {
         Ok(stats)
     }
 }
+
+/// The S3-compatible test server (`ZOUFANG_TEST_S3`, started by `scripts/test`) with a
+/// fresh bucket; `None` (loudly) outside CI when it is not running. Under CI
+/// (`CI=true`) a missing S3 server fails the test.
+pub async fn fresh_s3_bucket() -> Option<(String, String)> {
+    let endpoint = match std::env::var("ZOUFANG_TEST_S3") {
+        Ok(endpoint) if !endpoint.is_empty() => endpoint,
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("ZOUFANG_TEST_S3 must name the S3 test server under CI (scripts/test starts one)");
+            }
+            eprintln!(
+                "\n!!!!! ZOUFANG_TEST_S3 is not set: the S3 half of this test DID NOT RUN.\n!!!!! Run ./scripts/test, which starts an S3-compatible server.\n"
+            );
+            return None;
+        }
+    };
+    let bucket = format!("zoufang-test-{}", uuid::Uuid::new_v4().simple());
+    let response = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "cannot create bucket: {}", response.status());
+    Some((endpoint, bucket))
+}

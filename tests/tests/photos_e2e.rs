@@ -297,3 +297,60 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+on_both_databases! {
+    async fn photos_are_stored_in_an_s3_compatible_object_store(backend: Backend) {
+        let Some((endpoint, bucket)) = zoufang_e2e::fresh_s3_bucket().await else { return };
+        let (endpoint_for_app, bucket_for_app) = (endpoint.clone(), bucket.clone());
+        let Some(app) = TestApp::spawn_with(backend, move |s| {
+            s.photos.max_chunk_bytes = CHUNK;
+            s.photos.storage = "s3".into();
+            s.photos.s3.endpoint = endpoint_for_app;
+            s.photos.s3.bucket = bucket_for_app;
+            s.photos.s3.allow_http = true;
+            s.photos.s3.access_key_id = zoufang_server::settings::Secret::new("test");
+            s.photos.s3.secret_access_key = zoufang_server::settings::Secret::new("test");
+        })
+        .await else { return };
+        let tablet = CliTablet::new();
+        tablet.login(&app.address, "helper_a").await;
+        tablet.ok(&["sync"]).await;
+        let photo = jpeg(900, 600, 5);
+        let file = tablet.home().join("house.jpg");
+        std::fs::write(&file, &photo).unwrap();
+        let added = tablet.ok(&["photo", "add", &app.village_a[2].to_string(), "HOUSING", file.to_str().unwrap()]).await;
+        let hash = added["id"].as_str().unwrap().to_owned();
+        assert_eq!(tablet.ok(&["sync"]).await["photos_uploaded"], 1);
+
+        // The objects are in the bucket, not on the local disk.
+        let store = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&endpoint)
+            .with_bucket_name(&bucket)
+            .with_region("us-east-1")
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .with_allow_http(true)
+            .with_virtual_hosted_style_request(false)
+            .build()
+            .unwrap();
+        use object_store::ObjectStoreExt;
+        for key in [format!("originals/{hash}"), format!("thumbnails/{hash}.jpg"), format!("previews/{hash}.jpg")] {
+            store.head(&object_store::path::Path::from(key.as_str())).await.unwrap();
+        }
+        let stored = store
+            .get(&object_store::path::Path::from(format!("originals/{hash}").as_str()))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(stored.as_ref() == photo.as_slice(), "the original is kept byte for byte");
+        assert!(walk(&app.state.settings.data_dir.join("blobs")).is_empty());
+
+        let token = app.token("supervisor").await;
+        let (status, thumb) = get_bytes(&app, &token, &format!("/api/v1/photos/{hash}/thumbnail")).await;
+        assert_eq!(status, 200);
+        assert_eq!(image::load_from_memory(&thumb).unwrap().width(), 256);
+        app.teardown().await;
+    }
+}
