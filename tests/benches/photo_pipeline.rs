@@ -11,7 +11,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use zoufang_e2e::images::{jpeg, png_bomb};
+use zoufang_e2e::images::{noisy_jpeg, png_bomb};
 use zoufang_e2e::{Backend, TestApp};
 use zoufang_server::photos::process::{DecodeLimits, process};
 
@@ -78,7 +78,7 @@ async fn main() {
     let files: Vec<_> = (0..PHOTOS)
         .map(|i| {
             let path = dir.path().join(format!("photo{i}.jpg"));
-            std::fs::write(&path, jpeg(4000, 3000, i + 1)).unwrap();
+            std::fs::write(&path, noisy_jpeg(4000, 3000, i + 1, 0x07)).unwrap();
             path
         })
         .collect();

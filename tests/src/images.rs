@@ -7,12 +7,18 @@ use std::io::Cursor;
 
 /// A JPEG of `width`×`height` noisy pixels.
 pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    noisy_jpeg(width, height, seed, 0x3f)
+}
+
+/// A JPEG of gradients with noise of up to `noise` levels: 0x3f makes large files that do
+/// not compress away, 0x07 about the size of a phone camera's photo.
+pub fn noisy_jpeg(width: u32, height: u32, seed: u32, noise: u32) -> Vec<u8> {
     let mut state = seed.wrapping_mul(2_654_435_761).max(1);
     let image = RgbImage::from_fn(width, height, |x, y| {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
-        let noise = (state & 0x3f) as u8;
+        let noise = (state & noise) as u8;
         image::Rgb([
             ((x * 255 / width.max(1)) as u8).wrapping_add(noise),
             ((y * 255 / height.max(1)) as u8).wrapping_add(noise / 2),
