@@ -47,13 +47,20 @@ async fn upload_throughput(bytes: &[u8]) -> (f64, Duration) {
     let hash = hex::encode(Sha256::digest(bytes));
     let started = Instant::now();
     let (status, _) = app
-        .post(&token, "/api/v1/photos/uploads", &json!({ "hash": hash, "size": bytes.len() }))
+        .post(
+            &token,
+            "/api/v1/photos/uploads",
+            &json!({ "hash": hash, "size": bytes.len() }),
+        )
         .await;
     assert_eq!(status, 200);
     for (i, chunk) in bytes.chunks(1024 * 1024).enumerate() {
         let response = app
             .client
-            .put(app.url(&format!("/api/v1/photos/uploads/{hash}?offset={}", i * 1024 * 1024)))
+            .put(app.url(&format!(
+                "/api/v1/photos/uploads/{hash}?offset={}",
+                i * 1024 * 1024
+            )))
             .bearer_auth(&token)
             .body(chunk.to_vec())
             .send()
@@ -64,12 +71,19 @@ async fn upload_throughput(bytes: &[u8]) -> (f64, Duration) {
     let transfer = started.elapsed();
     let finishing = Instant::now();
     let (status, body) = app
-        .post(&token, &format!("/api/v1/photos/uploads/{hash}/finish"), &json!({}))
+        .post(
+            &token,
+            &format!("/api/v1/photos/uploads/{hash}/finish"),
+            &json!({}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let finish = finishing.elapsed();
     app.teardown().await;
-    (bytes.len() as f64 / transfer.as_secs_f64() / 1_048_576.0, finish)
+    (
+        bytes.len() as f64 / transfer.as_secs_f64() / 1_048_576.0,
+        finish,
+    )
 }
 
 #[tokio::main]
@@ -82,7 +96,10 @@ async fn main() {
             path
         })
         .collect();
-    let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).unwrap().len()).collect();
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .collect();
     println!(
         "Photo pipeline: {PHOTOS} JPEGs of 4000×3000 (12 MP, {:.1} MiB each on average), median of {ROUNDS} rounds\n",
         sizes.iter().sum::<u64>() as f64 / f64::from(PHOTOS) / 1_048_576.0
@@ -112,7 +129,9 @@ async fn main() {
             .collect(),
     );
     let ratio = ours.as_secs_f64() / vips.as_secs_f64();
-    println!("| per 12 MP JPEG | zoufang (thumbnail + preview, one process) | vipsthumbnail (256 px + 1280 px) | zoufang / libvips | target |");
+    println!(
+        "| per 12 MP JPEG | zoufang (thumbnail + preview, one process) | vipsthumbnail (256 px + 1280 px) | zoufang / libvips | target |"
+    );
     println!("|---|---:|---:|---:|---:|");
     println!(
         "| thumbnail + preview | {:.1} ms | {:.1} ms | {ratio:.2}× | ≤ 1.5× |",
@@ -144,5 +163,8 @@ async fn main() {
         big.len() as f64 / 1_048_576.0,
         finish.as_secs_f64() * 1000.0
     );
-    println!("\nTarget met (thumbnail + preview within 1.5× of libvips): {}", if ratio <= 1.5 { "yes" } else { "no" });
+    println!(
+        "\nTarget met (thumbnail + preview within 1.5× of libvips): {}",
+        if ratio <= 1.5 { "yes" } else { "no" }
+    );
 }

@@ -420,7 +420,9 @@ pub async fn fresh_s3_bucket() -> Option<(String, String)> {
         Ok(endpoint) if !endpoint.is_empty() => endpoint,
         _ => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("ZOUFANG_TEST_S3 must name the S3 test server under CI (scripts/test starts one)");
+                panic!(
+                    "ZOUFANG_TEST_S3 must name the S3 test server under CI (scripts/test starts one)"
+                );
             }
             eprintln!(
                 "\n!!!!! ZOUFANG_TEST_S3 is not set: the S3 half of this test DID NOT RUN.\n!!!!! Run ./scripts/test, which starts an S3-compatible server.\n"
@@ -434,6 +436,10 @@ pub async fn fresh_s3_bucket() -> Option<(String, String)> {
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "cannot create bucket: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "cannot create bucket: {}",
+        response.status()
+    );
     Some((endpoint, bucket))
 }

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::store::audit::{self, Event};
 use crate::store::entities::blob;
 use crate::store::{now, photos};
-use sea_orm::Set;
+use sea_orm::IntoActiveModel;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -323,24 +323,7 @@ pub async fn finish(state: &AppState, user: &AuthUser, hash: &str) -> Result<Pho
         created_at: now(),
     };
     let txn = crate::store::begin_write(&state.db).await?;
-    photos::insert_blob(
-        &txn,
-        blob::ActiveModel {
-            hash: Set(model.hash.clone()),
-            size: Set(model.size),
-            media_type: Set(model.media_type.clone()),
-            width: Set(model.width),
-            height: Set(model.height),
-            taken_at: Set(model.taken_at.clone()),
-            gps_lat: Set(model.gps_lat),
-            gps_lon: Set(model.gps_lon),
-            camera: Set(model.camera.clone()),
-            orientation: Set(model.orientation),
-            uploaded_by: Set(model.uploaded_by),
-            created_at: Set(model.created_at),
-        },
-    )
-    .await?;
+    photos::insert_blob(&txn, model.clone().into_active_model()).await?;
     photos::end_upload(&txn, hash.as_str()).await?;
     audit::append(
         &txn,
