@@ -4,15 +4,13 @@
 // mobile-schemas/src/wire.rs; the held-documents digest is sync-core/src/heads.rs.
 
 import * as Automerge from "@automerge/automerge";
-import { Decoder, Encoder } from "cbor-x";
+import { decode as decodeCbor, encode as encodeCbor } from "cbor2";
 import { createHash, randomBytes } from "node:crypto";
 
 const PROTOCOL_VERSION = 1;
-const cbor = new Encoder({ useRecords: false, tagUint8Array: false });
-const cborIn = new Decoder({ useRecords: false, mapsAsObjects: true });
 
 const hex = (bytes) => Buffer.from(bytes).toString("hex");
-const bytes = (text) => Buffer.from(text, "hex");
+const bytes = (text) => new Uint8Array(Buffer.from(text, "hex"));
 const canonical = (heads) => [...new Set(heads)].sort();
 const sameHeads = (a, b) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
@@ -37,7 +35,7 @@ export function heldDigest(held) {
     hash.update(count);
     for (const head of heads) hash.update(bytes(head));
   }
-  return hash.digest();
+  return new Uint8Array(hash.digest());
 }
 
 export class Tablet {
@@ -124,7 +122,7 @@ export class Tablet {
           updates.push({
             doc: bytes(id),
             heads: canonical(held.get(id)).map(bytes),
-            changes: changes.map((c) => Buffer.from(c)),
+            changes: changes.map((c) => new Uint8Array(c)),
           });
         }
       }
@@ -194,17 +192,17 @@ export class Tablet {
     for (let round = 0; round < 4; round++) {
       const held = this.#held();
       const request = this.#request(held);
-      const body = cbor.encode(request);
+      const body = encodeCbor(request);
       const response = await this.#post("/api/v1/sync", body, {
         "content-type": "application/cbor",
         "x-zoufang-device": this.deviceId,
       });
-      const replyBytes = Buffer.from(await response.arrayBuffer());
+      const replyBytes = new Uint8Array(await response.arrayBuffer());
       stats.bytes_up += body.length;
       stats.bytes_down += replyBytes.length;
       stats.round_trips += 1;
       stats.docs_sent += (request.updates ?? []).length;
-      const again = this.#receive(request, held, cborIn.decode(replyBytes), stats);
+      const again = this.#receive(request, held, decodeCbor(replyBytes), stats);
       if (!again) break;
     }
     return stats;
