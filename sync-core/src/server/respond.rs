@@ -233,10 +233,7 @@ fn merge_all(
             .unwrap_or(Ok(MergeResult::Unprocessable));
         (*id, result)
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(work.len() / 8)
-        .max(1);
+    let threads = cores().min(work.len() / 8).max(1);
     if threads == 1 {
         return work.iter_mut().map(merge).collect();
     }
@@ -251,6 +248,13 @@ fn merge_all(
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     })
+}
+
+/// Cores available, read once: `available_parallelism` reads cgroup files on every call,
+/// which showed up in profiles of single-household syncs.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 enum MergeResult {
