@@ -295,3 +295,59 @@ async fn births_and_deaths_change_the_members() {
         "invalid-argument"
     );
 }
+
+#[tokio::test]
+async fn the_tasks_command_lists_what_the_server_sent_in_due_order() {
+    use clap::Parser;
+    let home = tempfile::tempdir().unwrap();
+    let (tablet, ids, actor) = tablet_with(home.path(), 1).await;
+    let task = |id: &str, due: u32, title: &str| Task {
+        id: id.into(),
+        kind: TaskKind::VerifyRiskClue,
+        household: Some(ids[0].to_string()),
+        title: title.into(),
+        detail: None,
+        due: chrono::NaiveDate::from_ymd_opt(2026, 12, due),
+        quarter: None,
+        clue: None,
+    };
+    let tasks = [
+        task("b", 20, "核实大病医疗支出"),
+        task("a", 25, "核实残疾等级变化"),
+    ];
+    tablet
+        .store()
+        .apply_reply(
+            &actor,
+            Vec::new(),
+            &ClientState::default(),
+            &[],
+            Some(&tasks),
+        )
+        .await
+        .unwrap();
+    let cli = zoufang_tablet::cli::Cli::try_parse_from([
+        "zoufang-tablet",
+        "--json",
+        "--home",
+        home.path().to_str().unwrap(),
+        "tasks",
+    ])
+    .unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = zoufang_tablet::cli::run(cli, &mut std::io::empty(), &mut out, &mut err).await;
+    assert_eq!(status, 0, "{}", String::from_utf8_lossy(&err));
+    let listed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let titles: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["核实大病医疗支出", "核实残疾等级变化"],
+        "due on the 20th first"
+    );
+    assert_eq!(listed[0]["kind"], "VERIFY_RISK_CLUE");
+}
