@@ -134,7 +134,7 @@ impl ServerApi {
         Ok(bytes.to_vec())
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(crate) async fn json<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, TabletError> {

@@ -2,6 +2,7 @@
 //! written to the store at once and sent at the next sync.
 
 use crate::error::TabletError;
+use crate::store::now;
 use crate::tablet::Tablet;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -68,10 +69,6 @@ pub struct ChangeInput {
     pub date: Option<NaiveDate>,
     /// A note.
     pub note: Option<String>,
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
 }
 
 fn fresh_id() -> EntryId {

@@ -37,14 +37,19 @@ impl Tablet {
         let mut summary = SyncSummary::default();
         let mut changed: BTreeSet<DocId> = BTreeSet::new();
         for _ in 0..MAX_ROUND_TRIPS {
-            let docs = self.store.docs(&actor).await?;
+            let docs: BTreeMap<DocId, _> = self
+                .store
+                .docs(&actor)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d.doc))
+                .collect();
             let held: BTreeMap<DocId, Vec<Head>> =
-                docs.iter().map(|d| (d.id, d.doc.heads())).collect();
+                docs.iter().map(|(id, doc)| (*id, doc.heads())).collect();
             let state = self.store.client_state().await?;
             let request = build_request(&state, &held, |id, since| {
-                docs.iter()
-                    .find(|d| d.id == *id)
-                    .map_or_else(Vec::new, |d| changes_since(d.doc.automerge(), since))
+                docs.get(id)
+                    .map_or_else(Vec::new, |doc| changes_since(doc.automerge(), since))
             });
             drop(docs);
             let body = encode(&request);
@@ -85,7 +90,8 @@ impl Tablet {
             }
         }
         summary.figures.conflicts = self.conflicts_in(&actor, &changed).await?;
-        summary.figures.at = crate::store::now_seconds();
+        summary.figures.at = crate::store::now();
+        // Recorded before the photos too, so an interrupted upload keeps the documents' figures.
         self.store.set_last_sync(&summary.figures).await?;
         // Photos after the documents; an interrupted upload resumes at the next sync.
         let uploaded = self.upload_photos(&api, &mut account).await?;

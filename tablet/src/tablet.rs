@@ -78,9 +78,7 @@ impl Tablet {
     /// The login and the actor local edits are signed with.
     pub(crate) async fn identity(&self) -> Result<(Account, ActorId), TabletError> {
         let account = self.store.require_account().await?;
-        let actor = hex::decode(&account.actor)
-            .map(ActorId::from)
-            .map_err(|_| TabletError::Store("the stored actor id is not hex".into()))?;
+        let actor = account.actor_id()?;
         Ok((account, actor))
     }
 }

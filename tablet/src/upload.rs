@@ -43,11 +43,7 @@ impl ServerApi {
             .post(self.url("/api/v1/photos/uploads"))
             .bearer_auth(token)
             .json(&serde_json::json!({ "hash": photo.hash, "size": photo.size }));
-        let response = self.send(request).await?;
-        response
-            .json()
-            .await
-            .map_err(|e| TabletError::Interrupted(e.to_string()))
+        self.json(request).await
     }
 
     async fn upload_status(&self, token: &str, hash: &str) -> Result<UploadStatus, TabletError> {
@@ -55,11 +51,7 @@ impl ServerApi {
             .client()
             .get(self.url(&format!("/api/v1/photos/uploads/{hash}")))
             .bearer_auth(token);
-        let response = self.send(request).await?;
-        response
-            .json()
-            .await
-            .map_err(|e| TabletError::Interrupted(e.to_string()))
+        self.json(request).await
     }
 
     async fn put_chunk(
@@ -75,11 +67,7 @@ impl ServerApi {
             .bearer_auth(token)
             .header("content-type", "application/octet-stream")
             .body(chunk);
-        let response = self.send(request).await?;
-        response
-            .json()
-            .await
-            .map_err(|e| TabletError::Interrupted(e.to_string()))
+        self.json(request).await
     }
 
     async fn finish_upload(&self, token: &str, hash: &str) -> Result<(), TabletError> {

@@ -3,11 +3,13 @@
 
 use crate::edits::quarter_of;
 use crate::error::TabletError;
-use crate::store::{LastSync, QueuedPhoto, StoredDoc};
+use crate::store::{LastSync, QueuedPhoto};
 use crate::tablet::Tablet;
 use serde::Serialize;
 use serde_json::Value as Json;
+use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{EntryStatus, Relation};
+use zoufang_sync::HouseholdDoc;
 use zoufang_sync::client::ClientState;
 use zoufang_sync::conflicts::{Conflict, all_conflicts};
 use zoufang_sync::memory::changes_since;
@@ -75,11 +77,11 @@ pub struct Status {
     pub last_sync: Option<LastSync>,
 }
 
-fn pending_changes(state: &ClientState, stored: &StoredDoc) -> usize {
-    match state.synced.get(&stored.id) {
-        Some(synced) => changes_since(stored.doc.automerge(), synced).len(),
+fn pending_changes(state: &ClientState, id: &DocId, doc: &HouseholdDoc) -> usize {
+    match state.synced.get(id) {
+        Some(synced) => changes_since(doc.automerge(), synced).len(),
         // Never acknowledged by the server: all of it is to be confirmed.
-        None => stored.doc.automerge().get_changes(&[]).len(),
+        None => doc.automerge().get_changes(&[]).len(),
     }
 }
 
@@ -115,7 +117,7 @@ impl Tablet {
                 }
                 .to_owned(),
                 visited_on: visited_on.map(|d| d.to_string()),
-                pending_changes: pending_changes(&state, &stored),
+                pending_changes: pending_changes(&state, &stored.id, &stored.doc),
                 conflicts: all_conflicts(stored.doc.automerge()).len(),
             });
         }
@@ -130,11 +132,6 @@ impl Tablet {
         let doc = self.store.doc(&id, &actor).await?;
         let state = self.store.client_state().await?;
         let record = serde_json::to_value(doc.read()?)?;
-        let stored = StoredDoc {
-            id,
-            region_code: String::new(),
-            doc,
-        };
         let photos = self
             .store
             .photos()
@@ -145,8 +142,8 @@ impl Tablet {
         Ok(HouseholdView {
             id: id.to_string(),
             record,
-            conflicts: all_conflicts(stored.doc.automerge()),
-            pending_changes: pending_changes(&state, &stored),
+            conflicts: all_conflicts(doc.automerge()),
+            pending_changes: pending_changes(&state, &id, &doc),
             photos,
         })
     }
@@ -159,13 +156,11 @@ impl Tablet {
         let last_sync = self.store.last_sync().await?;
         let (mut documents, mut pending_documents, mut pending) = (0, 0, 0);
         if let Some(account) = &account {
-            let actor = hex::decode(&account.actor)
-                .map(zoufang_sync::automerge::ActorId::from)
-                .map_err(|_| TabletError::Store("the stored actor id is not hex".into()))?;
+            let actor = account.actor_id()?;
             let state = self.store.client_state().await?;
             for stored in self.store.docs(&actor).await? {
                 documents += 1;
-                let changes = pending_changes(&state, &stored);
+                let changes = pending_changes(&state, &stored.id, &stored.doc);
                 if changes > 0 {
                     pending_documents += 1;
                     pending += changes;

@@ -6,7 +6,7 @@
 //! decoded straight at the smallest DCT scale that still covers the preview.
 
 use super::exif::{PhotoExif, read_exif};
-use fast_image_resize::images::Image;
+use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use std::io::Cursor;
@@ -209,13 +209,9 @@ fn resize(src: &RgbImage, width: u32, height: u32) -> Result<RgbImage, PhotoReje
         return Ok(src.clone());
     }
     let failed = |e: &dyn std::fmt::Display| PhotoRejection::Corrupt(format!("resize: {e}"));
-    let source = Image::from_vec_u8(
-        src.width(),
-        src.height(),
-        src.as_raw().clone(),
-        PixelType::U8x3,
-    )
-    .map_err(|e| failed(&e))?;
+    // Borrowed: the decoded image is megabytes and only read.
+    let source = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
+        .map_err(|e| failed(&e))?;
     let mut target = Image::new(width, height, PixelType::U8x3);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
     Resizer::new()

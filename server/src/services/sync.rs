@@ -225,8 +225,11 @@ async fn persist(
         ));
         // Project what the merge changed: whole records when members changed, the
         // household row's own columns when only the household or monitoring did.
+        // The village as the merged document says; it differs when the household moved.
+        let mut region_now: Option<String> = None;
         if merged.sections.contains("members") {
             if let Ok(record) = zoufang_sync::read_record(doc) {
+                region_now = Some(record.household.region_code.as_str().to_owned());
                 records.push((merged.doc, record));
             }
         } else if merged.sections.contains("household") || merged.sections.contains("monitoring") {
@@ -234,28 +237,20 @@ async fn persist(
                 zoufang_sync::read_section::<zoufang_schemas::HouseholdInfo>(doc, "household");
             let monitoring = zoufang_sync::read_section(doc, "monitoring");
             if let (Ok(info), Ok(monitoring)) = (info, monitoring) {
+                region_now = Some(info.region_code.as_str().to_owned());
                 households.push((merged.doc, info, monitoring));
             }
         }
-        let region_now = records
-            .last()
-            .filter(|(id, _)| *id == merged.doc)
-            .map(|(_, r)| r.household.region_code.as_str())
-            .or_else(|| {
-                households
-                    .last()
-                    .filter(|(id, _, _)| *id == merged.doc)
-                    .map(|(_, info, _)| info.region_code.as_str())
-            });
-        if let Some(moved_to) = region_now.filter(|r| *r != region.as_str()) {
-            moved.push((merged.doc, moved_to.to_owned()));
+        let region_now = region_now.filter(|r| r != region);
+        if let Some(moved_to) = &region_now {
+            moved.push((merged.doc, moved_to.clone()));
         }
         if merged.sections.contains("evidence") {
             let hashes = zoufang_sync::photo_hashes(doc)
                 .into_iter()
                 .map(|h| h.as_str().to_owned())
                 .collect();
-            let region = region_now.unwrap_or(region.as_str());
+            let region = region_now.as_deref().unwrap_or(region.as_str());
             crate::store::photos::set_links(txn, &merged.doc, region, &hashes).await?;
         }
         if !merged.conflicts.is_empty() {

@@ -88,8 +88,3 @@ pub(crate) fn sql(text: &str, values: impl IntoIterator<Item = Value>) -> Statem
 pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
-
-/// Seconds since the Unix epoch (for callers outside the store).
-pub fn now_seconds() -> i64 {
-    now()
-}

@@ -96,6 +96,15 @@ pub(super) async fn put<T: Serialize, C: ConnectionTrait>(
     Ok(())
 }
 
+impl Account {
+    /// The actor this tablet signs its changes with.
+    pub fn actor_id(&self) -> Result<zoufang_sync::automerge::ActorId, TabletError> {
+        hex::decode(&self.actor)
+            .map(zoufang_sync::automerge::ActorId::from)
+            .map_err(|_| TabletError::Store("the stored actor id is not hex".into()))
+    }
+}
+
 impl Store {
     /// The login, if any.
     pub async fn account(&self) -> Result<Option<Account>, TabletError> {
