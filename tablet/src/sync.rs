@@ -8,12 +8,10 @@ use crate::error::TabletError;
 use crate::store::{Account, LastSync};
 use crate::tablet::Tablet;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use zoufang_schemas::wire::{DocId, Head};
-use zoufang_sync::automerge::ActorId;
-use zoufang_sync::client::{ClientOp, build_request, plan_reply};
+use zoufang_sync::client::{build_request, plan_reply};
 use zoufang_sync::codec::{Limits, decode_reply, encode};
-use zoufang_sync::conflicts::all_conflicts;
 use zoufang_sync::memory::changes_since;
 
 /// Exchanges per sync at most; the protocol needs two at most (a digest mismatch first).
@@ -35,7 +33,6 @@ impl Tablet {
         let (mut account, actor) = self.identity().await?;
         let api = ServerApi::new(&account.server)?;
         let mut summary = SyncSummary::default();
-        let mut changed: BTreeSet<DocId> = BTreeSet::new();
         for _ in 0..MAX_ROUND_TRIPS {
             let docs: BTreeMap<DocId, _> = self
                 .store
@@ -62,11 +59,6 @@ impl Tablet {
             let reply = decode_reply(&reply, &Limits::default())
                 .map_err(|e| TabletError::Protocol(e.to_string()))?;
             let plan = plan_reply(&state, &request, &held, reply);
-            for op in &plan.ops {
-                if let ClientOp::Apply { doc, .. } | ClientOp::Replace { doc, .. } = op {
-                    changed.insert(*doc);
-                }
-            }
             let applied = self
                 .store
                 .apply_reply(
@@ -79,6 +71,7 @@ impl Tablet {
                 .await?;
             figures.docs_received += applied.received;
             figures.docs_purged += applied.purged;
+            figures.conflicts += applied.conflicts;
             figures.refused += plan.refused.len();
             summary.refusals.extend(
                 plan.refused
@@ -89,7 +82,6 @@ impl Tablet {
                 break;
             }
         }
-        summary.figures.conflicts = self.conflicts_in(&actor, &changed).await?;
         summary.figures.at = crate::store::now();
         // Recorded before the photos too, so an interrupted upload keeps the documents' figures.
         self.store.set_last_sync(&summary.figures).await?;
@@ -154,19 +146,5 @@ impl Tablet {
         account.access_token = tokens.access_token;
         account.refresh_token = tokens.refresh_token;
         self.store.set_account(account).await
-    }
-
-    async fn conflicts_in(
-        &self,
-        actor: &ActorId,
-        docs: &BTreeSet<DocId>,
-    ) -> Result<usize, TabletError> {
-        let mut count = 0;
-        for id in docs {
-            if let Ok(doc) = self.store.doc(id, actor).await {
-                count += all_conflicts(doc.automerge()).len();
-            }
-        }
-        Ok(count)
     }
 }

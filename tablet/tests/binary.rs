@@ -44,31 +44,17 @@ fn a_tablet_that_never_logged_in_says_so_with_a_code() {
 #[test]
 fn logging_in_without_a_server_fails_as_retryable() {
     let home = tempfile::tempdir().unwrap();
-    let (status, _, err) = tablet(
-        home.path(),
-        &[
-            "login",
-            "--server",
-            "http://127.0.0.1:9",
-            "--user",
-            "helper",
-            "--password-stdin",
-        ],
-        "secret\n",
-    );
+    let login = [
+        "login",
+        "--server",
+        "http://127.0.0.1:9",
+        "--user",
+        "helper",
+        "--password-stdin",
+    ];
+    let (status, _, err) = tablet(home.path(), &login, "secret\n");
     assert_eq!(status, 3, "{err}");
     assert!(err.contains("server-unreachable"), "{err}");
-    let (status, _, err) = tablet(
-        home.path(),
-        &[
-            "login",
-            "--server",
-            "http://127.0.0.1:9",
-            "--user",
-            "helper",
-            "--password-stdin",
-        ],
-        "",
-    );
+    let (status, _, err) = tablet(home.path(), &login, "");
     assert_eq!(status, 2, "an empty password is a usage error: {err}");
 }

@@ -9,6 +9,7 @@ use zoufang_schemas::wire::{DocId, Refusal};
 use zoufang_sync::HouseholdDoc;
 use zoufang_sync::automerge::ActorId;
 use zoufang_sync::client::{ClientOp, ClientState};
+use zoufang_sync::conflicts::all_conflicts;
 
 /// A document as held on the tablet.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct Applied {
     pub received: usize,
     /// Documents purged.
     pub purged: usize,
+    /// Fields in conflict in the documents received.
+    pub conflicts: usize,
     /// Documents whose purge was skipped because they changed meanwhile.
     pub kept: usize,
 }
@@ -176,6 +179,7 @@ impl Store {
                         })?;
                         write_doc(&txn, &doc, &held).await?;
                         applied.received += 1;
+                        applied.conflicts += all_conflicts(held.automerge()).len();
                     }
                 }
                 ClientOp::Replace { doc, bytes } => {
@@ -184,6 +188,7 @@ impl Store {
                     })?;
                     write_doc(&txn, &doc, &loaded).await?;
                     applied.received += 1;
+                    applied.conflicts += all_conflicts(loaded.automerge()).len();
                 }
                 ClientOp::Purge { doc, if_heads } => {
                     let unchanged = read_doc(&txn, &doc, actor)
