@@ -40,9 +40,46 @@ pub struct Candidate {
 
 /// Conflicts on the keys written by `changes`, read in `doc` after merging them.
 pub fn conflicts_after_merge(doc: &Automerge, changes: &[Change]) -> Vec<Conflict> {
-    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+    conflicts_on(doc, touched_keys(changes, |_| true))
+}
+
+/// Conflicts after merging `changes` that extend the document linearly: each change was
+/// made on top of the one before it, the first on top of every head the document had (see
+/// [`extends_linearly`]). Such a change saw every value it overwrote, so a key it wrote
+/// that already existed holds one value afterwards; only keys written as new (no
+/// predecessor) are read, which keeps a crafted "new" write over an existing key from
+/// hiding a conflict.
+pub fn conflicts_after_linear_merge(doc: &Automerge, changes: &[Change]) -> Vec<Conflict> {
+    conflicts_on(doc, touched_keys(changes, |op| op.pred.is_empty()))
+}
+
+/// Whether `changes`, in order, form a chain on top of exactly `heads`: the first depends
+/// on all of `heads` and nothing else, each later one on its predecessor alone.
+pub fn extends_linearly(heads: &[ChangeHash], changes: &[Change]) -> bool {
+    let mut tip: Vec<ChangeHash> = heads.to_vec();
+    tip.sort_unstable();
+    for change in changes {
+        let mut deps = change.deps().to_vec();
+        deps.sort_unstable();
+        if deps != tip {
+            return false;
+        }
+        tip = vec![change.hash()];
+    }
+    true
+}
+
+/// The (object, key) pairs written by the operations of `changes` that `keep` selects.
+fn touched_keys(
+    changes: &[Change],
+    keep: impl Fn(&automerge::legacy::Op) -> bool,
+) -> BTreeSet<(String, String)> {
+    let mut touched = BTreeSet::new();
     for change in changes {
         for op in change.decode().operations {
+            if !keep(&op) {
+                continue;
+            }
             if let automerge::legacy::Key::Map(key) = &op.key {
                 let obj = match &op.obj {
                     automerge::legacy::ObjectId::Root => "_root".to_owned(),
@@ -52,6 +89,10 @@ pub fn conflicts_after_merge(doc: &Automerge, changes: &[Change]) -> Vec<Conflic
             }
         }
     }
+    touched
+}
+
+fn conflicts_on(doc: &Automerge, touched: BTreeSet<(String, String)>) -> Vec<Conflict> {
     touched
         .into_iter()
         .filter_map(|(obj, key)| {

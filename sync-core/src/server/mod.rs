@@ -12,7 +12,10 @@ mod plan;
 mod respond;
 
 pub use plan::{Plan, UpdateDisposition, plan};
-pub use respond::{AppliedChange, DeviceContext, MergedDoc, Outcome, respond};
+pub use respond::{
+    AppliedChange, DeviceContext, MergeResult, MergedDoc, Outcome, Updates, merge_document,
+    respond, settle, updates,
+};
 
 use std::collections::BTreeMap;
 use zoufang_schemas::wire::{DocId, Head};

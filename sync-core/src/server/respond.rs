@@ -2,7 +2,9 @@ use super::Belief;
 use super::plan::{Plan, UpdateDisposition};
 use crate::authority::{AuthorityError, check_actors, check_patches};
 use crate::codec::DecodedRequest;
-use crate::conflicts::{Conflict, conflicts_after_merge};
+use crate::conflicts::{
+    Conflict, conflicts_after_linear_merge, conflicts_after_merge, extends_linearly,
+};
 use crate::heads::{canonical, from_wire, to_wire};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
 use serde_bytes::ByteBuf;
@@ -74,6 +76,55 @@ pub fn respond(
     docs: &mut BTreeMap<DocId, Automerge>,
     device: &DeviceContext,
 ) -> Outcome {
+    let Updates { order, mut pending } = updates(plan, request);
+    // Merge every update first, in parallel across documents (each merge touches one
+    // document only), then settle the results in request order.
+    let mut work: Vec<(DocId, &mut Automerge, Vec<Change>)> = docs
+        .iter_mut()
+        .filter_map(|(id, doc)| pending.remove(id).map(|changes| (*id, doc, changes)))
+        .collect();
+    let results = merge_all(&mut work, device);
+    drop(work);
+    settle(plan, &order, results, docs)
+}
+
+/// The updates of one request to merge: the request's order, and the changes of every
+/// document in scope (or leaving it with a final upload).
+#[derive(Debug)]
+pub struct Updates {
+    /// Every updated document, in request order (including those out of scope).
+    pub order: Vec<DocId>,
+    /// The changes to merge per document; out-of-scope documents are not here.
+    pub pending: BTreeMap<DocId, Vec<Change>>,
+}
+
+/// Splits the request's updates into what to merge and the order to settle them in.
+pub fn updates(plan: &Plan, request: DecodedRequest) -> Updates {
+    let dispositions: BTreeMap<DocId, UpdateDisposition> = plan.updates.iter().copied().collect();
+    let mut order = Vec::with_capacity(request.changes.len());
+    let mut pending = BTreeMap::new();
+    for (doc_id, changes) in request.changes {
+        order.push(doc_id);
+        let disposition = dispositions
+            .get(&doc_id)
+            .copied()
+            .unwrap_or(UpdateDisposition::OutOfScope);
+        if disposition != UpdateDisposition::OutOfScope {
+            pending.insert(doc_id, changes);
+        }
+    }
+    Updates { order, pending }
+}
+
+/// Builds the reply and the new belief from the merge results, in request order. `docs`
+/// must hold every document in `plan.load`, merged ones in their new state; an update
+/// without a result (its document is not in `docs`) is refused as out of scope.
+pub fn settle(
+    plan: &Plan,
+    order: &[DocId],
+    mut results: BTreeMap<DocId, MergeResult>,
+    docs: &BTreeMap<DocId, Automerge>,
+) -> Outcome {
     let mut expected = plan.expected.clone();
     let mut reply = empty_reply(if plan.digest_matches {
         ReplyStatus::Complete
@@ -85,37 +136,12 @@ pub fn respond(
     let mut leaving: BTreeSet<DocId> = plan.leaving.clone();
     let dispositions: BTreeMap<DocId, UpdateDisposition> = plan.updates.iter().copied().collect();
 
-    // Merge every update first, in parallel across documents (each merge touches one
-    // document only), then settle the results in request order.
-    let mut pending: BTreeMap<DocId, Vec<Change>> = BTreeMap::new();
-    let mut order = Vec::with_capacity(request.changes.len());
-    for (doc_id, changes) in request.changes {
-        order.push(doc_id);
-        pending.insert(doc_id, changes);
-    }
-    let mut work: Vec<(DocId, &mut Automerge, Vec<Change>)> = docs
-        .iter_mut()
-        .filter_map(|(id, doc)| {
-            let disposition = dispositions
-                .get(id)
-                .copied()
-                .unwrap_or(UpdateDisposition::OutOfScope);
-            if disposition == UpdateDisposition::OutOfScope {
-                return None;
-            }
-            pending.remove(id).map(|changes| (*id, doc, changes))
-        })
-        .collect();
-    let mut results: BTreeMap<DocId, Result<MergeResult, AuthorityError>> =
-        merge_all(&mut work, device);
-    drop(work);
-
-    for doc_id in order {
+    for &doc_id in order {
         let disposition = dispositions
             .get(&doc_id)
             .copied()
             .unwrap_or(UpdateDisposition::OutOfScope);
-        let (Some(result), Some(doc)) = (results.remove(&doc_id), docs.get_mut(&doc_id)) else {
+        let (Some(result), Some(doc)) = (results.remove(&doc_id), docs.get(&doc_id)) else {
             reply.refused.push(refusal(
                 doc_id,
                 "document-out-of-scope",
@@ -128,43 +154,33 @@ pub fn respond(
             continue;
         };
         let with_copy = disposition == UpdateDisposition::Merge;
-        match result {
-            Ok(MergeResult::Unprocessable) => {
-                let copy = with_copy.then(|| whole(doc_id, doc));
-                match &copy {
-                    Some(copy) => expected.insert(doc_id, copy.heads.clone()),
-                    None => expected.remove(&doc_id),
-                };
-                reply.refused.push(refusal(
-                    doc_id,
-                    "change-invalid",
-                    "the changes could not be applied",
-                    copy,
-                ));
-                settled.insert(doc_id);
+        let (code, message) = match result {
+            MergeResult::Merged(m) => {
+                merged.push(MergedDoc { doc: doc_id, ..m });
+                continue;
             }
-            Ok(MergeResult::Merged(m)) => merged.push(MergedDoc { doc: doc_id, ..m }),
-            Ok(MergeResult::Unchanged) => {}
-            Ok(MergeResult::MissingDependencies) => {
+            MergeResult::Unchanged => continue,
+            MergeResult::MissingDependencies => {
                 reply.resend.push(DocHeads {
                     doc: doc_id,
                     heads: to_wire(&doc.get_heads()),
                 });
                 settled.insert(doc_id);
+                continue;
             }
-            Err(err) => {
-                let copy = with_copy.then(|| whole(doc_id, doc));
-                if let Some(copy) = &copy {
-                    expected.insert(doc_id, copy.heads.clone());
-                } else {
-                    expected.remove(&doc_id);
-                }
-                reply
-                    .refused
-                    .push(refusal(doc_id, err.code(), &err.to_string(), copy));
-                settled.insert(doc_id);
-            }
-        }
+            MergeResult::Unprocessable => (
+                "change-invalid",
+                "the changes could not be applied".to_owned(),
+            ),
+            MergeResult::Refused(err) => (err.code(), err.to_string()),
+        };
+        let copy = with_copy.then(|| whole(doc_id, doc));
+        match &copy {
+            Some(copy) => expected.insert(doc_id, copy.heads.clone()),
+            None => expected.remove(&doc_id),
+        };
+        reply.refused.push(refusal(doc_id, code, &message, copy));
+        settled.insert(doc_id);
     }
 
     if plan.digest_matches {
@@ -226,12 +242,9 @@ pub fn respond(
 fn merge_all(
     work: &mut [(DocId, &mut Automerge, Vec<Change>)],
     device: &DeviceContext,
-) -> BTreeMap<DocId, Result<MergeResult, AuthorityError>> {
+) -> BTreeMap<DocId, MergeResult> {
     let merge = |(id, doc, changes): &mut (DocId, &mut Automerge, Vec<Change>)| {
-        let changes = std::mem::take(changes);
-        let result = crate::guard::contain(|| merge_update(doc, changes, device))
-            .unwrap_or(Ok(MergeResult::Unprocessable));
-        (*id, result)
+        (*id, merge_document(doc, std::mem::take(changes), device))
     };
     let threads = cores().min(work.len() / 8).max(1);
     if threads == 1 {
@@ -257,12 +270,34 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-enum MergeResult {
+/// What merging one document's update came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MergeResult {
+    /// New changes merged; the document holds them.
     Merged(MergedDoc),
     /// The changes parse but automerge cannot apply them.
     Unprocessable,
+    /// The server already had every change.
     Unchanged,
+    /// Some change depends on a change neither side sent: the device must resend.
     MissingDependencies,
+    /// The device may not make these changes.
+    Refused(AuthorityError),
+}
+
+/// Authorises and merges one document's update. The document is replaced only as the last
+/// step, so on any refusal or contained panic it is unchanged. Pure and independent per
+/// document: callers may run documents on different threads.
+pub fn merge_document(
+    doc: &mut Automerge,
+    changes: Vec<Change>,
+    device: &DeviceContext,
+) -> MergeResult {
+    match crate::guard::contain(|| merge_update(doc, changes, device)) {
+        Some(Ok(result)) => result,
+        Some(Err(refused)) => MergeResult::Refused(refused),
+        None => MergeResult::Unprocessable,
+    }
 }
 
 fn merge_update(
@@ -302,7 +337,11 @@ fn merge_update(
     let after = fork.get_heads();
     let patches = fork.make_patches(&mut log);
     check_patches(device.role, doc, &patches)?;
-    let conflicts = conflicts_after_merge(&fork, &fresh);
+    let conflicts = if extends_linearly(&before, &fresh) {
+        conflicts_after_linear_merge(&fork, &fresh)
+    } else {
+        conflicts_after_merge(&fork, &fresh)
+    };
     let sections = patches
         .iter()
         .filter_map(|p| match (p.path.first(), &p.action) {
