@@ -31,6 +31,16 @@ impl DocCache {
         }
     }
 
+    /// Takes the cached document out if it is at `version`: for a sync, which changes its
+    /// copy and puts it back once committed, without copying it first.
+    pub fn take(&self, id: &DocId, version: i64) -> Option<LoadedDoc> {
+        let mut cache = self.inner.as_ref()?.lock().ok()?;
+        match cache.peek(id) {
+            Some(doc) if doc.version == version => cache.pop(id),
+            _ => None,
+        }
+    }
+
     /// Stores a document.
     pub fn put(&self, id: DocId, doc: LoadedDoc) {
         if let Some(Ok(mut cache)) = self.inner.as_ref().map(Mutex::lock) {

@@ -4,7 +4,7 @@
 use automerge::Change;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use zoufang_schemas::wire::{DocId, PROTOCOL_VERSION, SyncReply, SyncRequest};
+use zoufang_schemas::wire::{DocId, DocUpdate, PROTOCOL_VERSION, SyncReply, SyncRequest};
 
 /// Bounds on what a peer accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,6 @@ pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<DecodedRequest, P
         return Err(ProtocolError::LimitExceeded("documents per message"));
     }
     let mut seen = std::collections::BTreeSet::new();
-    let mut changes = Vec::with_capacity(request.updates.len());
     for update in &request.updates {
         if !seen.insert(update.doc) {
             return Err(ProtocolError::DuplicateDocument(update.doc));
@@ -149,20 +148,8 @@ pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<DecodedRequest, P
         if update.heads.len() > limits.max_heads {
             return Err(ProtocolError::LimitExceeded("heads per document"));
         }
-        let parsed = update
-            .changes
-            .iter()
-            .enumerate()
-            .map(|(index, raw)| {
-                Change::try_from(raw.as_slice()).map_err(|e| ProtocolError::BadChange {
-                    doc: update.doc,
-                    index,
-                    reason: e.to_string(),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        changes.push((update.doc, parsed));
     }
+    let changes = parse_changes(&request.updates)?;
     if let Some(held) = &request.held {
         let mut seen = std::collections::BTreeSet::new();
         for entry in held {
@@ -176,6 +163,55 @@ pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<DecodedRequest, P
     }
     Ok(DecodedRequest { request, changes })
 }
+
+/// Parses every update's changes (parsing verifies each change's hash), spread over the
+/// cores when there are many; the first failure in request order is reported.
+fn parse_changes(updates: &[DocUpdate]) -> Result<Vec<(DocId, Vec<Change>)>, ProtocolError> {
+    type Parsed = Result<(DocId, Vec<Change>), ProtocolError>;
+    let parse = |update: &DocUpdate| {
+        let parsed = update
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                Change::try_from(raw.as_slice()).map_err(|e| ProtocolError::BadChange {
+                    doc: update.doc,
+                    index,
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((update.doc, parsed))
+    };
+    let total: usize = updates.iter().map(|u| u.changes.len()).sum();
+    let threads = crate::server::cores()
+        .min(total / PARALLEL_PARSE_CHANGES)
+        .max(1);
+    if threads == 1 {
+        return updates.iter().map(parse).collect();
+    }
+    let chunk = updates.len().div_ceil(threads);
+    let parts: Vec<Vec<Parsed>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = updates
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(parse).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(ProtocolError::Malformed(
+                        "a change could not be parsed".into(),
+                    ))]
+                })
+            })
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// Below this many changes per core, a request's changes are parsed on one thread.
+const PARALLEL_PARSE_CHANGES: usize = 256;
 
 /// Decodes and checks a sync reply.
 pub fn decode_reply(bytes: &[u8], limits: &Limits) -> Result<SyncReply, ProtocolError> {

@@ -219,3 +219,38 @@ proptest! {
         let _ = decode_reply(&bytes, &Limits::default());
     }
 }
+
+#[test]
+fn a_large_request_reports_its_first_bad_change_in_request_order() {
+    // Enough changes to be parsed on several threads; two bad changes, in different
+    // halves: the one earlier in the request is reported, every time.
+    let (_, valid) = valid_request();
+    let request: wire::SyncRequest = ciborium::from_reader(valid.as_slice()).unwrap();
+    let template = request.updates[0].clone();
+    let mut large = request.clone();
+    large.updates = (0..400u16)
+        .map(|n| {
+            let mut update = template.clone();
+            let mut id = [0u8; 16];
+            id[..2].copy_from_slice(&n.to_be_bytes());
+            update.doc = DocId(id);
+            update.changes = vec![template.changes[0].clone(); 3];
+            update
+        })
+        .collect();
+    let good = decode_request(&encode(&large), &Limits::default()).unwrap();
+    assert_eq!(good.changes.len(), 400);
+    assert!(good.changes.iter().all(|(_, c)| c.len() == 3));
+    let garbage = serde_bytes::ByteBuf::from(b"not a change".to_vec());
+    large.updates[150].changes[2] = garbage.clone();
+    large.updates[350].changes[0] = garbage;
+    let first_bad = large.updates[150].doc;
+    for _ in 0..5 {
+        match decode_request(&encode(&large), &Limits::default()) {
+            Err(ProtocolError::BadChange { doc, index, .. }) => {
+                assert_eq!((doc, index), (first_bad, 2));
+            }
+            other => panic!("expected a bad change, got {other:?}"),
+        }
+    }
+}

@@ -542,8 +542,8 @@ pub async fn project_households<C: ConnectionTrait>(
     db: &C,
     rows: &[(
         DocId,
-        zoufang_schemas::HouseholdInfo,
-        zoufang_schemas::Monitoring,
+        &zoufang_schemas::HouseholdInfo,
+        &zoufang_schemas::Monitoring,
     )],
 ) -> Result<(), StoreError> {
     let updated = now();

@@ -265,7 +265,7 @@ fn merge_all(
 
 /// Cores available, read once: `available_parallelism` reads cgroup files on every call,
 /// which showed up in profiles of single-household syncs.
-fn cores() -> usize {
+pub fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

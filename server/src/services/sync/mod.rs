@@ -1,0 +1,345 @@
+//! `POST /api/v1/sync`: the server side of the protocol over the store.
+
+mod persist;
+mod pipeline;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::documents::{self, LoadedDoc};
+use crate::store::{devices, sync_states, users};
+use persist::{Meta, Stored};
+use pipeline::MergeJob;
+use sea_orm::{DatabaseTransaction, DbBackend};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+use zoufang_schemas::wire::DocId;
+use zoufang_sync::automerge::{ActorId, Automerge};
+use zoufang_sync::codec::{DecodedRequest, Limits, decode_request, encode};
+use zoufang_sync::server::{
+    DeviceContext, MergeResult, Outcome, Scope, Updates, plan, settle, updates,
+};
+
+const ATTEMPTS: usize = 6;
+/// Most missing photos listed in one reply.
+const MISSING_BLOBS_LISTED: u64 = 1000;
+
+/// Figures of one sync, for metrics and logs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SyncFigures {
+    /// Documents merged.
+    pub merged: usize,
+    /// Changes appended.
+    pub changes: usize,
+    /// Conflicts opened.
+    pub conflicts: usize,
+    /// Documents loaded.
+    pub loaded: usize,
+}
+
+/// Runs one sync request from `device_id` and returns the encoded reply.
+pub async fn sync(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    body: &[u8],
+) -> Result<(Vec<u8>, SyncFigures), ApiError> {
+    let device = devices::find(&state.db, device_id).await?.ok_or_else(|| {
+        ApiError::Forbidden(
+            "device-unknown",
+            format!("device {device_id} is not registered"),
+        )
+    })?;
+    if device.user_id != user.id {
+        return Err(ApiError::Forbidden(
+            "device-not-yours",
+            "this device belongs to another user".into(),
+        ));
+    }
+    if device.revoked {
+        return Err(ApiError::DeviceRevoked);
+    }
+    if users::find(&state.db, user.id)
+        .await?
+        .is_none_or(|u| u.disabled)
+    {
+        return Err(ApiError::Unauthorized("user-disabled"));
+    }
+    let limits = Limits {
+        max_message_bytes: state.settings.sync.max_body_bytes,
+        ..Limits::default()
+    };
+    let decoded =
+        decode_request(body, &limits).map_err(|e| ApiError::BadRequest(e.code(), e.to_string()))?;
+    let actors: HashSet<ActorId> = devices::actors(&state.db, device_id)
+        .await?
+        .iter()
+        .filter_map(|a| hex::decode(a).ok().map(ActorId::from))
+        .collect();
+    let context = DeviceContext {
+        role: user.role,
+        actors,
+    };
+    for attempt in 1..=ATTEMPTS {
+        match attempt_sync(state, user, device_id, &decoded, &context).await {
+            Err(ApiError::Unavailable(detail)) if attempt < ATTEMPTS => {
+                tracing::debug!(attempt, %detail, "sync contention, retrying");
+            }
+            other => return other,
+        }
+    }
+    Err(ApiError::Unavailable("document contention".into()))
+}
+
+async fn attempt_sync(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    decoded: &DecodedRequest,
+    context: &DeviceContext,
+) -> Result<(Vec<u8>, SyncFigures), ApiError> {
+    let scope_rows = documents::scope(&state.db, user.scope.as_str()).await?;
+    let scope: Scope = scope_rows
+        .iter()
+        .map(|(id, (heads, _))| (*id, heads.clone()))
+        .collect();
+    let belief = sync_states::load(&state.db, device_id).await?;
+    let mut plan = plan(decoded, &scope, &belief);
+    // Newly assigned documents whose stored snapshot is current go out as stored, without
+    // being loaded: a first download costs no merge work and little memory.
+    let whole = documents::current_snapshots(&state.db, &plan.assign).await?;
+    for sent in &whole {
+        plan.load.remove(&sent.doc);
+        plan.assign.remove(&sent.doc);
+    }
+    let mut meta: Meta = BTreeMap::new();
+    let mut docs: BTreeMap<DocId, Automerge> = BTreeMap::new();
+    for id in &plan.load {
+        let version = scope_rows.get(id).map(|(_, v)| *v);
+        // Taken out of the cache, not copied: put back once committed.
+        let cached = version.and_then(|v| state.docs.take(id, v));
+        let loaded = match cached {
+            Some(hit) => Some(hit),
+            None => documents::load(&state.db, id).await?,
+        };
+        if let Some(loaded) = loaded {
+            meta.insert(*id, (loaded.version, loaded.region_code));
+            docs.insert(*id, loaded.doc);
+        }
+    }
+    let Updates { order, pending } = updates(&plan, decoded.clone());
+    let jobs: Vec<MergeJob> = pending
+        .into_iter()
+        .filter_map(|(id, changes)| docs.remove(&id).map(|doc| MergeJob { id, doc, changes }))
+        .collect();
+    let mut figures = SyncFigures {
+        loaded: meta.len(),
+        ..SyncFigures::default()
+    };
+    let mut merging = Merging {
+        jobs: jobs.len(),
+        results: BTreeMap::new(),
+        stored: Stored::default(),
+    };
+    let merges = pipeline::start(jobs, context.clone());
+    // PostgreSQL works in its own process: its transaction starts now and stores merged
+    // documents while the rest still merge. SQLite works in this process, and its write
+    // transaction locks the database, so it starts once everything is merged.
+    let overlap = state.db.get_database_backend() == DbBackend::Postgres;
+    let mut txn = None;
+    // On PostgreSQL the photos missing in scope are read alongside, on another connection:
+    // what this request merges changes them only if it changes a household's evidence, and
+    // then they are read again below. SQLite reads them after the commit.
+    let (stored, missing_before) = tokio::join!(
+        store_all(
+            state,
+            &mut txn,
+            overlap,
+            user,
+            device_id,
+            merges,
+            &meta,
+            &mut docs,
+            &mut merging,
+            &mut figures,
+            &plan,
+            &order,
+            whole,
+        ),
+        async {
+            match overlap {
+                true => Some(missing_photos(state, user).await),
+                false => None,
+            }
+        },
+    );
+    let outcome = match (stored, txn) {
+        (Ok(outcome), Some(txn)) => {
+            txn.commit().await?;
+            outcome
+        }
+        (stored, txn) => {
+            if let Some(txn) = txn {
+                let _ = txn.rollback().await;
+            }
+            // The documents taken out of the cache stay out: they may hold what was
+            // rolled back.
+            return Err(match stored {
+                Err(err) => err,
+                Ok(_) => ApiError::Internal("the sync transaction was not started".into()),
+            });
+        }
+    };
+    let Outcome { mut reply, .. } = outcome;
+    for (id, region) in merging.stored.moved {
+        if let Some(entry) = meta.get_mut(&id) {
+            entry.1 = region;
+        }
+    }
+    // Every loaded document goes back into the cache: merged ones at their new version.
+    let versions: BTreeMap<DocId, i64> = merging.stored.versions.into_iter().collect();
+    for (id, doc) in docs {
+        if let Some((version, region_code)) = meta.remove(&id) {
+            state.docs.put(
+                id,
+                LoadedDoc {
+                    doc,
+                    version: versions.get(&id).copied().unwrap_or(version),
+                    region_code,
+                },
+            );
+        }
+    }
+    // Photos the device's households reference that the server does not have yet: the
+    // tablet uploads them after the documents.
+    reply.missing_blobs = match missing_before {
+        Some(missing) if !merging.stored.evidence_changed => missing?,
+        _ => missing_photos(state, user).await?,
+    };
+    Ok((encode(&reply), figures))
+}
+
+/// Photos referenced in the user's scope that the server does not have (at most
+/// [`MISSING_BLOBS_LISTED`]).
+async fn missing_photos(
+    state: &AppState,
+    user: &AuthUser,
+) -> Result<Vec<zoufang_schemas::PhotoHash>, ApiError> {
+    Ok(
+        crate::store::photos::missing_in_scope(
+            &state.db,
+            user.scope.as_str(),
+            MISSING_BLOBS_LISTED,
+        )
+        .await?
+        .iter()
+        .filter_map(|h| zoufang_schemas::PhotoHash::parse(h).ok())
+        .collect(),
+    )
+}
+
+/// The merge results of one request as they come back, and what storing them changed.
+struct Merging {
+    jobs: usize,
+    results: BTreeMap<DocId, MergeResult>,
+    stored: Stored,
+}
+
+impl Merging {
+    /// Stores a group of merged documents and moves them into `docs` and the results.
+    #[allow(clippy::too_many_arguments)]
+    async fn store(
+        &mut self,
+        txn: &DatabaseTransaction,
+        user: &AuthUser,
+        device_id: &str,
+        meta: &Meta,
+        docs: &mut BTreeMap<DocId, Automerge>,
+        figures: &mut SyncFigures,
+        group: &mut Vec<pipeline::MergedDocument>,
+    ) -> Result<(), ApiError> {
+        persist::merged_documents(txn, user, device_id, group, meta, &mut self.stored, figures)
+            .await?;
+        for done in group.drain(..) {
+            docs.insert(done.id, done.doc);
+            self.results.insert(done.id, done.result);
+        }
+        Ok(())
+    }
+}
+
+/// Receives every merged document, storing each group as it arrives (`overlap`) or all of
+/// them once merged, then settles the request and stores the belief and audit entry.
+/// The transaction it begins is left in `txn` for the caller to commit or roll back.
+#[allow(clippy::too_many_arguments)]
+async fn store_all(
+    state: &AppState,
+    txn: &mut Option<DatabaseTransaction>,
+    overlap: bool,
+    user: &AuthUser,
+    device_id: &str,
+    mut merges: tokio::sync::mpsc::UnboundedReceiver<pipeline::MergedDocument>,
+    meta: &Meta,
+    docs: &mut BTreeMap<DocId, Automerge>,
+    merging: &mut Merging,
+    figures: &mut SyncFigures,
+    plan: &zoufang_sync::server::Plan,
+    order: &[DocId],
+    whole: Vec<zoufang_schemas::wire::WholeDoc>,
+) -> Result<Outcome, ApiError> {
+    if overlap {
+        *txn = Some(crate::store::begin_write(&state.db).await?);
+    }
+    let mut group = Vec::new();
+    while let Some(first) = merges.recv().await {
+        group.push(first);
+        while let Ok(more) = merges.try_recv() {
+            group.push(more);
+        }
+        if let Some(txn) = txn.as_ref() {
+            merging
+                .store(txn, user, device_id, meta, docs, figures, &mut group)
+                .await?;
+        }
+    }
+    // Every job comes back (merging contains panics); one missing means a merge thread
+    // died, and its document with it.
+    let received = merging.results.len() + group.len();
+    if received != merging.jobs {
+        return Err(ApiError::Internal(format!(
+            "{} of {} documents came back from merging",
+            received, merging.jobs
+        )));
+    }
+    let txn = match txn {
+        Some(txn) => &*txn,
+        None => txn.insert(crate::store::begin_write(&state.db).await?),
+    };
+    merging
+        .store(txn, user, device_id, meta, docs, figures, &mut group)
+        .await?;
+    let mut outcome = settle(plan, order, std::mem::take(&mut merging.results), docs);
+    for sent in whole {
+        outcome.belief.insert(sent.doc, sent.heads.clone());
+        outcome.reply.assigned.push(sent);
+    }
+    persist::settled(state, txn, user, device_id, &outcome).await?;
+    Ok(outcome)
+}
+
+/// Records the request in metrics.
+pub fn observe(
+    started: Instant,
+    bytes_in: usize,
+    bytes_out: usize,
+    figures: &SyncFigures,
+    outcome: &str,
+) {
+    metrics::counter!("zoufang_sync_requests_total", "outcome" => outcome.to_owned()).increment(1);
+    metrics::counter!("zoufang_sync_bytes_total", "direction" => "in").increment(bytes_in as u64);
+    metrics::counter!("zoufang_sync_bytes_total", "direction" => "out").increment(bytes_out as u64);
+    metrics::counter!("zoufang_documents_merged_total").increment(figures.merged as u64);
+    metrics::counter!("zoufang_changes_merged_total").increment(figures.changes as u64);
+    metrics::counter!("zoufang_conflicts_opened_total").increment(figures.conflicts as u64);
+    metrics::histogram!("zoufang_sync_duration_seconds").record(started.elapsed().as_secs_f64());
+}

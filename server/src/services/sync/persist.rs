@@ -1,0 +1,198 @@
+//! Storing what a sync merged, inside the sync's transaction: change log rows, document
+//! heads, projections, photo links and conflicts per group of merged documents, then the
+//! device's belief and the audit entry once the whole request is settled.
+
+use super::SyncFigures;
+use super::pipeline::{MergedDocument, Projection};
+use crate::auth::AuthUser;
+use crate::error::StoreError;
+use crate::state::AppState;
+use crate::store::audit::{self, Event};
+use crate::store::conflicts::{self, StoredCandidate};
+use crate::store::documents::{self, Origin};
+use crate::store::{devices, sync_states, users};
+use sea_orm::DatabaseTransaction;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use zoufang_schemas::wire::DocId;
+use zoufang_sync::server::{MergedDoc, Outcome};
+
+/// Version and village of every loaded document, as read before the merge.
+pub type Meta = BTreeMap<DocId, (i64, String)>;
+
+/// What the stored merges changed, for the document cache once committed.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// New version per merged document.
+    pub versions: Vec<(DocId, i64)>,
+    /// Documents whose household moved to another village, with the new village.
+    pub moved: Vec<(DocId, String)>,
+    /// Whether a merge changed which photos a household references.
+    pub evidence_changed: bool,
+}
+
+/// Stores one group of merged documents (the others in `group` are skipped).
+#[allow(clippy::too_many_arguments)]
+pub async fn merged_documents(
+    txn: &DatabaseTransaction,
+    user: &AuthUser,
+    device_id: &str,
+    group: &[MergedDocument],
+    meta: &Meta,
+    stored: &mut Stored,
+    figures: &mut SyncFigures,
+) -> Result<(), StoreError> {
+    let merged: Vec<(&MergedDocument, &MergedDoc, i64, &str)> = group
+        .iter()
+        .filter_map(|m| {
+            let (version, region) = meta.get(&m.id)?;
+            Some((m, m.merged()?, *version, region.as_str()))
+        })
+        .collect();
+    if merged.is_empty() {
+        return Ok(());
+    }
+    let origin = Origin {
+        device_id: Some(device_id),
+        user_id: Some(user.id),
+    };
+    let rows: Vec<_> = merged
+        .iter()
+        .flat_map(|(m, doc, _, region)| doc.changes.iter().map(move |c| (m.id, *region, c)))
+        .collect();
+    documents::insert_changes(txn, &rows, origin).await?;
+    let authors = authors_of(txn, merged.iter().map(|(_, doc, _, _)| *doc)).await?;
+    let open_before = conflicts::open_for(txn, merged.iter().map(|(m, _, _, _)| m.id)).await?;
+    let mut advancing = Vec::with_capacity(merged.len());
+    let mut records = Vec::new();
+    let mut households = Vec::new();
+    let mut moved = Vec::new();
+    for (m, doc, version, region) in &merged {
+        advancing.push((m.id, *version, doc.heads.as_slice(), doc.changes.len()));
+        // The village as the merged document says; it differs when the household moved.
+        let region_now = match &m.projection {
+            Projection::Record(record) => {
+                records.push((m.id, record.as_ref()));
+                Some(record.household.region_code.as_str())
+            }
+            Projection::Household(row) => {
+                households.push((m.id, &row.0, &row.1));
+                Some(row.0.region_code.as_str())
+            }
+            Projection::Unchanged => None,
+        }
+        .filter(|r| r != region);
+        if let Some(moved_to) = region_now {
+            moved.push((m.id, moved_to.to_owned()));
+        }
+        if let Some(hashes) = &m.photos {
+            stored.evidence_changed = true;
+            let region = region_now.unwrap_or(region);
+            crate::store::photos::set_links(txn, &m.id, region, hashes).await?;
+        }
+        if !doc.conflicts.is_empty() {
+            let found: Vec<_> = doc
+                .conflicts
+                .iter()
+                .map(|c| {
+                    let candidates = c
+                        .candidates
+                        .iter()
+                        .map(|k| StoredCandidate::new(k, authors.get(&k.actor).cloned()))
+                        .collect();
+                    (c.clone(), candidates)
+                })
+                .collect();
+            figures.conflicts += conflicts::record(txn, &m.id, region, &found).await?;
+        }
+        if let Some(open) = open_before.get(&m.id) {
+            let still_conflicted = |path: &str| {
+                zoufang_sync::DocPath::parse(path).ok().is_some_and(|p| {
+                    zoufang_sync::conflicts::conflict_at_path(&m.doc, &p).is_some()
+                })
+            };
+            conflicts::close_superseded(txn, open, &still_conflicted).await?;
+        }
+        figures.merged += 1;
+        figures.changes += doc.changes.len();
+        stored.versions.push((m.id, version + 1));
+    }
+    documents::advance_many(txn, &advancing).await?;
+    // A household moved to another village: its document follows, so it leaves the scopes
+    // of the old village's devices (after their last upload) and reaches the new one's.
+    for (id, region) in &moved {
+        documents::move_region(txn, id, region).await?;
+    }
+    documents::project_many(txn, &records).await?;
+    documents::project_households(txn, &households).await?;
+    stored.moved.extend(moved);
+    Ok(())
+}
+
+/// Stores the device's new belief and the audit entry of the whole request.
+pub async fn settled(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    user: &AuthUser,
+    device_id: &str,
+    outcome: &Outcome,
+) -> Result<(), StoreError> {
+    sync_states::save(txn, device_id, &outcome.belief).await?;
+    devices::touch(txn, device_id).await?;
+    if outcome.merged.is_empty() && outcome.reply.refused.is_empty() {
+        return Ok(());
+    }
+    // Per document the heads it reached: change hashes cover their dependencies, so the
+    // heads commit to every change merged (and to all history before), while the change
+    // log rows hold each change with its device and user.
+    let detail = serde_json::json!({
+        "device": device_id,
+        "merged": outcome.merged.iter().map(|m| serde_json::json!({
+            "doc": m.doc.to_string(),
+            "changes": m.changes.len(),
+            "heads": m.heads.iter().map(|h| hex::encode(h.0)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "refused": outcome.reply.refused.iter().map(|r| serde_json::json!({"doc": r.doc.to_string(), "code": r.code})).collect::<Vec<_>>(),
+    });
+    audit::append(
+        txn,
+        state.digest.as_ref(),
+        Event {
+            actor: format!("user:{}", user.name),
+            action: "sync.merge",
+            subject: device_id.to_owned(),
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Device and username of every actor named by a conflict candidate.
+async fn authors_of<'a>(
+    txn: &DatabaseTransaction,
+    merged: impl Iterator<Item = &'a MergedDoc>,
+) -> Result<HashMap<String, (String, String)>, StoreError> {
+    let actors: Vec<String> = merged
+        .flat_map(|m| {
+            m.conflicts
+                .iter()
+                .flat_map(|c| c.candidates.iter().map(|k| k.actor.clone()))
+        })
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if actors.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut out = HashMap::new();
+    for row in devices::devices_of_actors(txn, actors).await? {
+        if let Some(device) = devices::find(txn, &row.device_id).await? {
+            let name = users::find(txn, device.user_id)
+                .await?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            out.insert(row.actor, (row.device_id, name));
+        }
+    }
+    Ok(out)
+}

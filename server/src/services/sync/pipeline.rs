@@ -1,0 +1,134 @@
+//! Merging a request's documents off the async runtime, one blocking task per core, each
+//! document's result sent back as soon as it is ready so that the database can store the
+//! first documents while the later ones still merge.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+use zoufang_schemas::wire::DocId;
+use zoufang_schemas::{HouseholdInfo, HouseholdRecord, Monitoring};
+use zoufang_sync::automerge::{Automerge, Change};
+use zoufang_sync::server::{DeviceContext, MergeResult, MergedDoc, merge_document};
+
+/// One document to merge: the server's copy and the device's changes.
+pub struct MergeJob {
+    /// The document.
+    pub id: DocId,
+    /// The server's copy (the cache hands out copies, so it may be moved here).
+    pub doc: Automerge,
+    /// The device's changes.
+    pub changes: Vec<Change>,
+}
+
+/// What the projection tables need from a merged document, read on the merge thread.
+#[derive(Debug)]
+pub enum Projection {
+    /// The sections the projections read did not change.
+    Unchanged,
+    /// Members changed: the whole record.
+    Record(Box<HouseholdRecord>),
+    /// Only the household row's own columns changed.
+    Household(Box<(HouseholdInfo, Monitoring)>),
+}
+
+/// One merged document, with what storing it needs.
+pub struct MergedDocument {
+    /// The document.
+    pub id: DocId,
+    /// Its state after the merge (unchanged unless `result` is `Merged`).
+    pub doc: Automerge,
+    /// What the merge came to.
+    pub result: MergeResult,
+    /// The projection rows to write, for a merged document.
+    pub projection: Projection,
+    /// The photos the document references, when its evidence changed.
+    pub photos: Option<BTreeSet<String>>,
+}
+
+impl MergedDocument {
+    /// The merge, if new changes were merged.
+    pub fn merged(&self) -> Option<&MergedDoc> {
+        match &self.result {
+            MergeResult::Merged(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// Starts merging `jobs` on blocking tasks (as many as cores, fewer for small requests) and
+/// returns the receiving end: every job comes back exactly once, in completion order.
+pub fn start(
+    jobs: Vec<MergeJob>,
+    device: DeviceContext,
+) -> mpsc::UnboundedReceiver<MergedDocument> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let workers = zoufang_sync::server::cores()
+        .min(jobs.len().div_ceil(8))
+        .max(1);
+    let queue = Arc::new(Mutex::new(VecDeque::from(jobs)));
+    let device = Arc::new(device);
+    for _ in 0..workers {
+        let queue = Arc::clone(&queue);
+        let device = Arc::clone(&device);
+        let sender = sender.clone();
+        tokio::task::spawn_blocking(move || {
+            while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
+                if sender.send(merge(job, &device)).is_err() {
+                    // The request was abandoned: stop merging.
+                    return;
+                }
+            }
+        });
+    }
+    receiver
+}
+
+fn merge(job: MergeJob, device: &DeviceContext) -> MergedDocument {
+    let MergeJob {
+        id,
+        mut doc,
+        changes,
+    } = job;
+    let result = merge_document(&mut doc, changes, device);
+    let (projection, photos) = match &result {
+        MergeResult::Merged(merged) => {
+            zoufang_sync::guard::contain(|| read_projection(&doc, merged))
+                .unwrap_or((Projection::Unchanged, None))
+        }
+        _ => (Projection::Unchanged, None),
+    };
+    MergedDocument {
+        id,
+        doc,
+        result,
+        projection,
+        photos,
+    }
+}
+
+/// Projections limited to the sections the merge changed: whole records when members
+/// changed, the household row's own columns when only the household or monitoring did.
+fn read_projection(doc: &Automerge, merged: &MergedDoc) -> (Projection, Option<BTreeSet<String>>) {
+    let changed = |section: &str| merged.sections.contains(section);
+    let projection = if changed("members") {
+        zoufang_sync::read_record(doc)
+            .map(|record| Projection::Record(Box::new(record)))
+            .unwrap_or(Projection::Unchanged)
+    } else if changed("household") || changed("monitoring") {
+        let info = zoufang_sync::read_section::<HouseholdInfo>(doc, "household");
+        let monitoring = zoufang_sync::read_section::<Monitoring>(doc, "monitoring");
+        match (info, monitoring) {
+            (Ok(info), Ok(monitoring)) => Projection::Household(Box::new((info, monitoring))),
+            _ => Projection::Unchanged,
+        }
+    } else {
+        Projection::Unchanged
+    };
+    let photos = changed("evidence").then(|| {
+        zoufang_sync::photo_hashes(doc)
+            .into_iter()
+            .map(|h| h.as_str().to_owned())
+            .collect()
+    });
+    (projection, photos)
+}
