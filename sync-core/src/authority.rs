@@ -4,7 +4,7 @@
 
 use crate::document::EntrySection;
 use crate::path::DocPath;
-use automerge::{ActorId, Automerge, Change, Patch, PatchAction, Prop, ROOT, ReadDoc, Value};
+use automerge::{ActorId, Automerge, Change, ObjId, Patch, PatchAction, Prop, ReadDoc, Value};
 use std::collections::{BTreeSet, HashSet};
 use zoufang_schemas::{EntryId, PhotoHash, Role};
 
@@ -115,10 +115,10 @@ pub fn check_patches(
                 let path = path_of_patch(patch, key);
                 check_put(
                     role,
-                    before,
                     &created,
                     &path,
                     matches!(value.0, Value::Object(_)),
+                    || value_before(before, &patch.obj, key),
                 )?;
             }
             PatchAction::Conflict {
@@ -147,17 +147,17 @@ pub fn check_patches(
 
 fn check_put(
     role: Role,
-    before: &Automerge,
     created: &BTreeSet<DocPath>,
     path: &DocPath,
     is_object: bool,
+    before: impl Fn() -> Option<Value<'static>>,
 ) -> Result<(), AuthorityError> {
     let keys = path.keys();
     let section = keys.first().and_then(|k| EntrySection::from_key(k));
     let inside_new_entry =
         keys.len() > 2 && created.contains(&DocPath::from_keys(keys[..2].iter().cloned()));
     if is_object {
-        let new_entry = keys.len() == 2 && section.is_some() && !existed_before(before, keys);
+        let new_entry = keys.len() == 2 && section.is_some() && before().is_none();
         if !(new_entry || inside_new_entry) {
             return Err(AuthorityError::ContainerReplaced(path.clone()));
         }
@@ -173,7 +173,7 @@ fn check_put(
     } else if keys.len() == 2 && section.is_some() {
         // A scalar where an entry lives would hide the entry.
         return Err(AuthorityError::ContainerReplaced(path.clone()));
-    } else if !inside_new_entry && held_object_before(before, keys) {
+    } else if !inside_new_entry && matches!(before(), Some(Value::Object(_))) {
         return Err(AuthorityError::ContainerReplaced(path.clone()));
     }
     if !may_write(role, path) {
@@ -200,21 +200,12 @@ fn path_of_patch(patch: &Patch, key: &str) -> DocPath {
     DocPath::from_keys(keys)
 }
 
-fn lookup_before(before: &Automerge, keys: &[String]) -> Option<Value<'static>> {
-    let mut obj = ROOT;
-    let mut last = None;
-    for key in keys {
-        let (value, id) = before.get(&obj, key.as_str()).ok().flatten()?;
-        last = Some(value.to_owned());
-        obj = id;
-    }
-    last
-}
-
-fn existed_before(before: &Automerge, keys: &[String]) -> bool {
-    lookup_before(before, keys).is_some()
-}
-
-fn held_object_before(before: &Automerge, keys: &[String]) -> bool {
-    matches!(lookup_before(before, keys), Some(Value::Object(_)))
+/// The value `key` held in `obj` before the changes; `None` when it held none or the object
+/// itself is new (created by the changes, so absent from `before`).
+fn value_before(before: &Automerge, obj: &ObjId, key: &str) -> Option<Value<'static>> {
+    before
+        .get(obj, key)
+        .ok()
+        .flatten()
+        .map(|(value, _)| value.to_owned())
 }

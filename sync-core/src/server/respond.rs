@@ -76,7 +76,7 @@ pub fn respond(
     docs: &mut BTreeMap<DocId, Automerge>,
     device: &DeviceContext,
 ) -> Outcome {
-    let Updates { order, mut pending } = updates(plan, request);
+    let Updates { order, mut pending } = updates(plan, &request);
     // Merge every update first, in parallel across documents (each merge touches one
     // document only), then settle the results in request order.
     let mut work: Vec<(DocId, &mut Automerge, Vec<Change>)> = docs
@@ -99,18 +99,19 @@ pub struct Updates {
 }
 
 /// Splits the request's updates into what to merge and the order to settle them in.
-pub fn updates(plan: &Plan, request: DecodedRequest) -> Updates {
+pub fn updates(plan: &Plan, request: &DecodedRequest) -> Updates {
     let dispositions: BTreeMap<DocId, UpdateDisposition> = plan.updates.iter().copied().collect();
     let mut order = Vec::with_capacity(request.changes.len());
     let mut pending = BTreeMap::new();
-    for (doc_id, changes) in request.changes {
+    for (doc_id, changes) in &request.changes {
+        let doc_id = *doc_id;
         order.push(doc_id);
         let disposition = dispositions
             .get(&doc_id)
             .copied()
             .unwrap_or(UpdateDisposition::OutOfScope);
         if disposition != UpdateDisposition::OutOfScope {
-            pending.insert(doc_id, changes);
+            pending.insert(doc_id, changes.clone());
         }
     }
     Updates { order, pending }

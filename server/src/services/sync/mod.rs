@@ -127,7 +127,7 @@ async fn attempt_sync(
             docs.insert(*id, loaded.doc);
         }
     }
-    let Updates { order, pending } = updates(&plan, decoded.clone());
+    let Updates { order, pending } = updates(&plan, decoded);
     let jobs: Vec<MergeJob> = pending
         .into_iter()
         .filter_map(|(id, changes)| docs.remove(&id).map(|doc| MergeJob { id, doc, changes }))
