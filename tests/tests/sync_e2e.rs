@@ -230,6 +230,25 @@ on_both_databases! {
         assert_eq!(after["national_number"], "652822100201999999");
         assert_eq!(after["head_name"], before["head_name"], "member columns untouched by a household edit");
         assert_eq!(after["member_count"], before["member_count"]);
+        // A merge writing only fields no projection holds leaves the row alone (marked here
+        // to tell); one writing a projected field rewrites it.
+        let household_row = || async {
+            zoufang_server::store::entities::household::Entity::find_by_id(id.to_uuid_string())
+                .one(&app.state.db).await.unwrap().unwrap()
+        };
+        let mut marked: zoufang_server::store::entities::household::ActiveModel = household_row().await.into();
+        marked.national_number = sea_orm::Set(Some("marker".into()));
+        sea_orm::ActiveModelTrait::update(marked, &app.state.db).await.unwrap();
+        a.tablet.edit(&id, 3, |e| e.put(&path("household.phone"), &"13899990000")).unwrap();
+        a.tablet.edit(&id, 4, |e| e.put(&path("income.wage"), &1234.0)).unwrap();
+        a.sync().await.unwrap();
+        assert_eq!(household_row().await.national_number.as_deref(), Some("marker"), "no projected field written");
+        let other_type = if household_row().await.hh_type == "LIFTED" { "GENERAL" } else { "LIFTED" };
+        a.tablet.edit(&id, 5, |e| e.put(&path("household.hh_type"), &other_type)).unwrap();
+        a.sync().await.unwrap();
+        let rewritten = household_row().await;
+        assert_eq!(rewritten.national_number.as_deref(), Some("652822100201999999"));
+        assert_eq!(rewritten.hh_type, other_type);
         let baby = zoufang_schemas::Member::new("艾力", zoufang_schemas::Sex::Male, zoufang_schemas::Relation::Grandson);
         let key = zoufang_schemas::sample::SampleRng::new(77).entry_id();
         a.tablet.edit(&id, 2, |e| e.add_member(&key, &baby)).unwrap();

@@ -482,6 +482,16 @@ pub async fn project_many<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The document fields the household row's own columns come from ([`household_row`]): a
+/// merge that writes none of them (nor members) leaves the row as it is.
+pub const PROJECTED_FIELDS: [&str; 5] = [
+    "household.region_code",
+    "household.national_number",
+    "household.hh_type",
+    "household.monitor_category",
+    "monitoring.risk_eliminated",
+];
+
 /// A household projection row; `members` gives the head's name and the member count.
 fn household_row(
     id: &DocId,

@@ -54,6 +54,9 @@ pub struct MergedDoc {
     /// Top-level sections the merge changed (`household`, `members`, ...), so that
     /// projections can skip what did not change.
     pub sections: BTreeSet<String>,
+    /// The section keys the merge wrote, as `section.key` (`household.phone`,
+    /// `members.<entry id>`): which projected columns may have changed.
+    pub fields: BTreeSet<String>,
 }
 
 /// The result of one request: the reply (without blobs and tasks, which the caller adds),
@@ -343,14 +346,32 @@ fn merge_update(
     } else {
         conflicts_after_merge(&fork, &fresh)
     };
-    let sections = patches
-        .iter()
-        .filter_map(|p| match (p.path.first(), &p.action) {
-            (Some((_, automerge::Prop::Map(section))), _) => Some(section.clone()),
-            (None, automerge::PatchAction::PutMap { key, .. }) => Some(key.clone()),
+    let mut sections = BTreeSet::new();
+    let mut fields = BTreeSet::new();
+    for patch in &patches {
+        let key = match &patch.action {
+            automerge::PatchAction::PutMap { key, .. }
+            | automerge::PatchAction::DeleteMap { key } => Some(key.as_str()),
+            automerge::PatchAction::Conflict {
+                prop: automerge::Prop::Map(key),
+            } => Some(key.as_str()),
             _ => None,
-        })
-        .collect();
+        };
+        let mut keys = patch
+            .path
+            .iter()
+            .filter_map(|(_, prop)| match prop {
+                automerge::Prop::Map(k) => Some(k.as_str()),
+                automerge::Prop::Seq(_) => None,
+            })
+            .chain(key);
+        if let Some(section) = keys.next() {
+            sections.insert(section.to_owned());
+            if let Some(field) = keys.next() {
+                fields.insert(format!("{section}.{field}"));
+            }
+        }
+    }
     *doc = fork;
     let changes = fresh
         .into_iter()
@@ -369,6 +390,7 @@ fn merge_update(
         changes,
         conflicts,
         sections,
+        fields,
     }))
 }
 

@@ -2,6 +2,7 @@
 //! document's result sent back as soon as it is ready so that the database can store the
 //! first documents while the later ones still merge.
 
+use crate::store::documents::PROJECTED_FIELDS;
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -106,15 +107,16 @@ fn merge(job: MergeJob, device: &DeviceContext) -> MergedDocument {
     }
 }
 
-/// Projections limited to the sections the merge changed: whole records when members
-/// changed, the household row's own columns when only the household or monitoring did.
+/// Projections limited to what the merge changed: whole records when members changed, the
+/// household row's own columns when one of the fields they come from did, nothing when the
+/// merge wrote only fields no projection holds (incomes, housing, phone, ...).
 fn read_projection(doc: &Automerge, merged: &MergedDoc) -> (Projection, Option<BTreeSet<String>>) {
     let changed = |section: &str| merged.sections.contains(section);
     let projection = if changed("members") {
         zoufang_sync::read_record(doc)
             .map(|record| Projection::Record(Box::new(record)))
             .unwrap_or(Projection::Unchanged)
-    } else if changed("household") || changed("monitoring") {
+    } else if PROJECTED_FIELDS.iter().any(|f| merged.fields.contains(*f)) {
         let info = zoufang_sync::read_section::<HouseholdInfo>(doc, "household");
         let monitoring = zoufang_sync::read_section::<Monitoring>(doc, "monitoring");
         match (info, monitoring) {
