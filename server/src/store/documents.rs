@@ -6,8 +6,7 @@ use super::entities::{doc_change, document, household, member};
 use super::now;
 use crate::error::StoreError;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use std::collections::BTreeMap;
 use zoufang_schemas::HouseholdRecord;
@@ -119,36 +118,112 @@ pub async fn current_snapshots<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// A document as stored: its snapshot and the changes stored after it, not yet decoded.
+#[derive(Debug)]
+pub struct StoredDoc {
+    /// The document.
+    pub id: DocId,
+    snapshot: Vec<u8>,
+    tail: Vec<Vec<u8>>,
+    version: i64,
+    region_code: String,
+}
+
+impl StoredDoc {
+    /// Decodes the snapshot and applies the changes after it (CPU work, no I/O).
+    pub fn decode(self) -> Result<LoadedDoc, StoreError> {
+        let id = self.id;
+        let mut doc = zoufang_sync::guard::contain(|| Automerge::load(&self.snapshot))
+            .and_then(Result::ok)
+            .ok_or_else(|| StoreError::Corrupt(format!("snapshot of {id}")))?;
+        if !self.tail.is_empty() {
+            let changes = self
+                .tail
+                .iter()
+                .map(|b| {
+                    Change::try_from(b.as_slice()).map_err(|e| StoreError::Corrupt(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            doc.apply_changes(changes)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }
+        Ok(LoadedDoc {
+            doc,
+            version: self.version,
+            region_code: self.region_code,
+        })
+    }
+}
+
 /// Loads a document: its snapshot plus the changes stored after it.
 pub async fn load<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<Option<LoadedDoc>, StoreError> {
-    let Some(row) = document::Entity::find_by_id(doc_key(id)).one(db).await? else {
-        return Ok(None);
-    };
-    let tail: Vec<Vec<u8>> = doc_change::Entity::find()
-        .select_only()
-        .column(doc_change::Column::Bytes)
-        .filter(doc_change::Column::DocId.eq(doc_key(id)))
-        .filter(doc_change::Column::Id.gt(row.snapshot_upto))
-        .order_by_asc(doc_change::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut doc = zoufang_sync::guard::contain(|| Automerge::load(&row.snapshot))
-        .and_then(Result::ok)
-        .ok_or_else(|| StoreError::Corrupt(format!("snapshot of {id}")))?;
-    if !tail.is_empty() {
-        let changes = tail
-            .iter()
-            .map(|b| Change::try_from(b.as_slice()).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .collect::<Result<Vec<_>, _>>()?;
-        doc.apply_changes(changes)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    match fetch_many(db, std::slice::from_ref(id)).await?.pop() {
+        Some(stored) => stored.decode().map(Some),
+        None => Ok(None),
     }
-    Ok(Some(LoadedDoc {
-        doc,
-        version: row.version,
-        region_code: row.region_code,
-    }))
+}
+
+/// Reads the stored form of every document of `ids` that exists: two queries per 500
+/// documents (the rows, then every change after each one's snapshot), however many there
+/// are. Decoding them is left to the caller ([`StoredDoc::decode`]), which may spread it
+/// over threads.
+pub async fn fetch_many<C: ConnectionTrait>(
+    db: &C,
+    ids: &[DocId],
+) -> Result<Vec<StoredDoc>, StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let keys: Vec<String> = chunk.iter().map(doc_key).collect();
+        let rows: Vec<(String, Vec<u8>, i64, String)> = document::Entity::find()
+            .select_only()
+            .columns([
+                document::Column::DocId,
+                document::Column::Snapshot,
+                document::Column::Version,
+                document::Column::RegionCode,
+            ])
+            .filter(document::Column::DocId.is_in(keys.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let tail_query = Query::select()
+            .column((doc_change::Entity, doc_change::Column::DocId))
+            .column((doc_change::Entity, doc_change::Column::Bytes))
+            .from(doc_change::Entity)
+            .inner_join(
+                document::Entity,
+                Expr::col((document::Entity, document::Column::DocId))
+                    .equals((doc_change::Entity, doc_change::Column::DocId)),
+            )
+            .and_where(Expr::col((doc_change::Entity, doc_change::Column::DocId)).is_in(keys))
+            .and_where(
+                Expr::col((doc_change::Entity, doc_change::Column::Id)).gt(Expr::col((
+                    document::Entity,
+                    document::Column::SnapshotUpto,
+                ))),
+            )
+            .order_by((doc_change::Entity, doc_change::Column::Id), Order::Asc)
+            .to_owned();
+        let mut tails: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+        for row in db.query_all(&tail_query).await? {
+            let doc: String = row.try_get("", "doc_id")?;
+            let bytes: Vec<u8> = row.try_get("", "bytes")?;
+            tails.entry(doc).or_default().push(bytes);
+        }
+        for (key, snapshot, version, region_code) in rows {
+            let id = DocId::parse(&key)
+                .ok_or_else(|| StoreError::Corrupt(format!("document id {key}")))?;
+            out.push(StoredDoc {
+                id,
+                tail: tails.remove(&key).unwrap_or_default(),
+                snapshot,
+                version,
+                region_code,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Stores a new document created by the server, with its first change in the log.

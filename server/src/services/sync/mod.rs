@@ -114,18 +114,23 @@ async fn attempt_sync(
     }
     let mut meta: Meta = BTreeMap::new();
     let mut docs: BTreeMap<DocId, Automerge> = BTreeMap::new();
+    // Cached documents are taken out, not copied (put back once committed); the others are
+    // read in two queries and decoded on every core.
+    let mut missing = Vec::new();
     for id in &plan.load {
         let version = scope_rows.get(id).map(|(_, v)| *v);
-        // Taken out of the cache, not copied: put back once committed.
-        let cached = version.and_then(|v| state.docs.take(id, v));
-        let loaded = match cached {
-            Some(hit) => Some(hit),
-            None => documents::load(&state.db, id).await?,
-        };
-        if let Some(loaded) = loaded {
-            meta.insert(*id, (loaded.version, loaded.region_code));
-            docs.insert(*id, loaded.doc);
+        match version.and_then(|v| state.docs.take(id, v)) {
+            Some(hit) => {
+                meta.insert(*id, (hit.version, hit.region_code));
+                docs.insert(*id, hit.doc);
+            }
+            None => missing.push(*id),
         }
+    }
+    let stored = documents::fetch_many(&state.db, &missing).await?;
+    for (id, loaded) in pipeline::decode_all(stored).await? {
+        meta.insert(id, (loaded.version, loaded.region_code));
+        docs.insert(id, loaded.doc);
     }
     let Updates { order, pending } = updates(&plan, decoded);
     let jobs: Vec<MergeJob> = pending

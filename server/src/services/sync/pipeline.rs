@@ -2,7 +2,8 @@
 //! document's result sent back as soon as it is ready so that the database can store the
 //! first documents while the later ones still merge.
 
-use crate::store::documents::PROJECTED_FIELDS;
+use crate::error::StoreError;
+use crate::store::documents::{LoadedDoc, PROJECTED_FIELDS, StoredDoc};
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -54,6 +55,38 @@ impl MergedDocument {
             _ => None,
         }
     }
+}
+
+/// Decodes stored documents on blocking tasks, one per core for many documents.
+pub async fn decode_all(stored: Vec<StoredDoc>) -> Result<Vec<(DocId, LoadedDoc)>, StoreError> {
+    let parts = zoufang_sync::server::cores()
+        .min(stored.len().div_ceil(16))
+        .max(1);
+    let per_part = stored.len().div_ceil(parts).max(1);
+    let mut stored = stored.into_iter();
+    let mut tasks = Vec::with_capacity(parts);
+    loop {
+        let part: Vec<StoredDoc> = stored.by_ref().take(per_part).collect();
+        if part.is_empty() {
+            break;
+        }
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.into_iter()
+                .map(|doc| {
+                    let id = doc.id;
+                    doc.decode().map(|loaded| (id, loaded))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        }));
+    }
+    let mut out = Vec::new();
+    for task in tasks {
+        let decoded = task
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("decoding documents: {e}")))??;
+        out.extend(decoded);
+    }
+    Ok(out)
 }
 
 /// Starts merging `jobs` on blocking tasks (as many as cores, fewer for small requests) and
