@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use crate::store::documents::{LoadedDoc, PROJECTED_FIELDS, StoredDoc};
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{HouseholdInfo, HouseholdRecord, Monitoring};
 use zoufang_sync::automerge::{Automerge, Change};
@@ -70,7 +70,7 @@ pub async fn decode_all(stored: Vec<StoredDoc>) -> Result<Vec<(DocId, LoadedDoc)
         if part.is_empty() {
             break;
         }
-        tasks.push(on_a_core(move || {
+        tasks.push(tokio::task::spawn_blocking(move || {
             part.into_iter()
                 .map(|doc| {
                     let id = doc.id;
@@ -80,33 +80,16 @@ pub async fn decode_all(stored: Vec<StoredDoc>) -> Result<Vec<(DocId, LoadedDoc)
         }));
     }
     let mut out = Vec::new();
-    for decoded in futures_util::future::join_all(tasks).await {
-        out.extend(
-            decoded.ok_or_else(|| StoreError::Corrupt("decoding documents failed".into()))??,
-        );
+    for task in tasks {
+        let decoded = task
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("decoding documents: {e}")))??;
+        out.extend(decoded);
     }
     Ok(out)
 }
 
-/// Runs CPU-bound `work` on a blocking thread once one of the process's per-core slots is
-/// free: merges and decodes of concurrent syncs take turns instead of each starting threads
-/// (every thread costs a stack and an allocator arena, and more threads than cores are no
-/// faster). `None` if the work panicked.
-async fn on_a_core<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    static SLOTS: std::sync::OnceLock<Arc<Semaphore>> = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(|| Arc::new(Semaphore::new(zoufang_sync::server::cores())));
-    // The semaphore is never closed, so acquiring only waits.
-    let permit = Arc::clone(slots).acquire_owned().await.ok();
-    tokio::task::spawn_blocking(move || {
-        let _slot = permit;
-        work()
-    })
-    .await
-    .ok()
-}
-
-/// Starts merging `jobs` on blocking tasks (as many as cores, fewer for small requests, each
-/// waiting for a free core slot) and
+/// Starts merging `jobs` on blocking tasks (as many as cores, fewer for small requests) and
 /// returns the receiving end: every job comes back exactly once, in completion order.
 pub fn start(
     jobs: Vec<MergeJob>,
@@ -122,14 +105,14 @@ pub fn start(
         let queue = Arc::clone(&queue);
         let device = Arc::clone(&device);
         let sender = sender.clone();
-        tokio::spawn(on_a_core(move || {
+        tokio::task::spawn_blocking(move || {
             while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
                 if sender.send(merge(job, &device)).is_err() {
                     // The request was abandoned: stop merging.
                     return;
                 }
             }
-        }));
+        });
     }
     receiver
 }
