@@ -3,7 +3,7 @@
 use crate::auth::TokenKeys;
 use crate::crypto::{Argon2Scheme, Digest256, PasswordScheme, Sha256Digest};
 use crate::doc_cache::DocCache;
-use crate::doc_locks::{DocLocks, KeyedLocks};
+use crate::keyed_locks::KeyedLocks;
 use crate::photos::storage::BlobStorage;
 use crate::settings::Settings;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -22,8 +22,6 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// Loaded documents.
     pub docs: Arc<DocCache>,
-    /// Per-document write locks of this process.
-    pub locks: Arc<DocLocks>,
     /// Per-photo locks of uploads in progress.
     pub upload_locks: Arc<KeyedLocks<String>>,
     /// Password hashing.
@@ -56,7 +54,6 @@ impl AppState {
             settings: Arc::new(settings),
             tokens: Arc::new(tokens),
             docs: Arc::new(DocCache::new(cache)),
-            locks: Arc::new(DocLocks::default()),
             upload_locks: Arc::new(KeyedLocks::default()),
             passwords: Arc::new(Argon2Scheme),
             password_checks: Arc::new(tokio::sync::Semaphore::new(

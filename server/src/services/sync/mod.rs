@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::documents::{self, LoadedDoc};
 use crate::store::{devices, sync_states, users};
-use persist::{Meta, Stored};
+use persist::{Meta, Stored, Writer};
 use pipeline::MergeJob;
 use sea_orm::{DatabaseTransaction, DbBackend};
 use std::collections::{BTreeMap, HashSet};
@@ -137,42 +137,34 @@ async fn attempt_sync(
         .into_iter()
         .filter_map(|(id, changes)| docs.remove(&id).map(|doc| MergeJob { id, doc, changes }))
         .collect();
-    let mut figures = SyncFigures {
-        loaded: meta.len(),
-        ..SyncFigures::default()
-    };
+    let loaded = meta.len();
     let mut merging = Merging {
         jobs: jobs.len(),
         results: BTreeMap::new(),
         stored: Stored::default(),
+        docs,
     };
     let merges = pipeline::start(jobs, context.clone());
-    // PostgreSQL works in its own process: its transaction starts now and stores merged
-    // documents while the rest still merge. SQLite works in this process, and its write
-    // transaction locks the database, so it starts once everything is merged.
-    let overlap = state.db.get_database_backend() == DbBackend::Postgres;
+    let storing = Storing {
+        state,
+        writer: Writer { user, device_id },
+        meta: &meta,
+        // PostgreSQL works in its own process: its transaction starts now and stores
+        // merged documents while the rest still merge. SQLite works in this process, and
+        // its write transaction locks the database, so it starts once everything is merged.
+        overlap: state.db.get_database_backend() == DbBackend::Postgres,
+    };
     let mut txn = None;
     // On PostgreSQL the photos missing in scope are read alongside, on another connection:
     // what this request merges changes them only if it changes a household's evidence, and
     // then they are read again below. SQLite reads them after the commit.
     let (stored, missing_before) = tokio::join!(
-        store_all(
-            state,
-            &mut txn,
-            overlap,
-            user,
-            device_id,
-            merges,
-            &meta,
-            &mut docs,
-            &mut merging,
-            &mut figures,
-            &plan,
-            &order,
-            whole,
-        ),
         async {
-            match overlap {
+            receive_all(&storing, &mut txn, merges, &mut merging).await?;
+            settle_request(&storing, &mut txn, &mut merging, &plan, &order, whole).await
+        },
+        async {
+            match storing.overlap {
                 true => Some(missing_photos(state, user).await),
                 false => None,
             }
@@ -196,13 +188,14 @@ async fn attempt_sync(
         }
     };
     let Outcome { mut reply, .. } = outcome;
-    for (id, region) in merging.stored.moved {
+    let Merging { stored, docs, .. } = merging;
+    for (id, region) in stored.moved {
         if let Some(entry) = meta.get_mut(&id) {
             entry.1 = region;
         }
     }
     // Every loaded document goes back into the cache: merged ones at their new version.
-    let versions: BTreeMap<DocId, i64> = merging.stored.versions.into_iter().collect();
+    let versions: BTreeMap<DocId, i64> = stored.versions.into_iter().collect();
     for (id, doc) in docs {
         if let Some((version, region_code)) = meta.remove(&id) {
             state.docs.put(
@@ -218,8 +211,12 @@ async fn attempt_sync(
     // Photos the device's households reference that the server does not have yet: the
     // tablet uploads them after the documents.
     reply.missing_blobs = match missing_before {
-        Some(missing) if !merging.stored.evidence_changed => missing?,
+        Some(missing) if !stored.evidence_changed => missing?,
         _ => missing_photos(state, user).await?,
+    };
+    let figures = SyncFigures {
+        loaded,
+        ..stored.figures
     };
     Ok((encode(&reply), figures))
 }
@@ -243,30 +240,39 @@ async fn missing_photos(
     )
 }
 
+/// What storing one request's merges needs besides the merges themselves.
+struct Storing<'a> {
+    state: &'a AppState,
+    writer: Writer<'a>,
+    /// Version and village of every loaded document, as read before merging.
+    meta: &'a Meta,
+    /// Whether the transaction begins before the merges end, storing each group of merged
+    /// documents as it arrives (PostgreSQL), rather than once all are merged (SQLite).
+    overlap: bool,
+}
+
 /// The merge results of one request as they come back, and what storing them changed.
 struct Merging {
     jobs: usize,
     results: BTreeMap<DocId, MergeResult>,
     stored: Stored,
+    /// The request's documents: those not merged from the start, merged ones as they
+    /// come back.
+    docs: BTreeMap<DocId, Automerge>,
 }
 
 impl Merging {
-    /// Stores a group of merged documents and moves them into `docs` and the results.
-    #[allow(clippy::too_many_arguments)]
+    /// Stores a group of merged documents and moves them into the documents and results.
     async fn store(
         &mut self,
+        storing: &Storing<'_>,
         txn: &DatabaseTransaction,
-        user: &AuthUser,
-        device_id: &str,
-        meta: &Meta,
-        docs: &mut BTreeMap<DocId, Automerge>,
-        figures: &mut SyncFigures,
         group: &mut Vec<pipeline::MergedDocument>,
     ) -> Result<(), ApiError> {
-        persist::merged_documents(txn, user, device_id, group, meta, &mut self.stored, figures)
+        persist::merged_documents(txn, storing.writer, storing.meta, group, &mut self.stored)
             .await?;
         for done in group.drain(..) {
-            docs.insert(done.id, done.doc);
+            self.docs.insert(done.id, done.doc);
             self.results.insert(done.id, done.result);
         }
         Ok(())
@@ -274,26 +280,16 @@ impl Merging {
 }
 
 /// Receives every merged document, storing each group as it arrives (`overlap`) or all of
-/// them once merged, then settles the request and stores the belief and audit entry.
-/// The transaction it begins is left in `txn` for the caller to commit or roll back.
-#[allow(clippy::too_many_arguments)]
-async fn store_all(
-    state: &AppState,
+/// them once merged. The transaction it begins is left in `txn` for the caller to commit
+/// or roll back.
+async fn receive_all(
+    storing: &Storing<'_>,
     txn: &mut Option<DatabaseTransaction>,
-    overlap: bool,
-    user: &AuthUser,
-    device_id: &str,
     mut merges: tokio::sync::mpsc::UnboundedReceiver<pipeline::MergedDocument>,
-    meta: &Meta,
-    docs: &mut BTreeMap<DocId, Automerge>,
     merging: &mut Merging,
-    figures: &mut SyncFigures,
-    plan: &zoufang_sync::server::Plan,
-    order: &[DocId],
-    whole: Vec<zoufang_schemas::wire::WholeDoc>,
-) -> Result<Outcome, ApiError> {
-    if overlap {
-        *txn = Some(crate::store::begin_write(&state.db).await?);
+) -> Result<(), ApiError> {
+    if storing.overlap {
+        *txn = Some(crate::store::begin_write(&storing.state.db).await?);
     }
     let mut group = Vec::new();
     while let Some(first) = merges.recv().await {
@@ -302,9 +298,7 @@ async fn store_all(
             group.push(more);
         }
         if let Some(txn) = txn.as_ref() {
-            merging
-                .store(txn, user, device_id, meta, docs, figures, &mut group)
-                .await?;
+            merging.store(storing, txn, &mut group).await?;
         }
     }
     // Every job comes back (merging contains panics); one missing means a merge thread
@@ -318,17 +312,33 @@ async fn store_all(
     }
     let txn = match txn {
         Some(txn) => &*txn,
-        None => txn.insert(crate::store::begin_write(&state.db).await?),
+        None => txn.insert(crate::store::begin_write(&storing.state.db).await?),
     };
-    merging
-        .store(txn, user, device_id, meta, docs, figures, &mut group)
-        .await?;
-    let mut outcome = settle(plan, order, std::mem::take(&mut merging.results), docs);
+    merging.store(storing, txn, &mut group).await
+}
+
+/// Settles the request once every document is merged and stored, then stores the belief
+/// and audit entry in the transaction `receive_all` began.
+async fn settle_request(
+    storing: &Storing<'_>,
+    txn: &mut Option<DatabaseTransaction>,
+    merging: &mut Merging,
+    plan: &zoufang_sync::server::Plan,
+    order: &[DocId],
+    whole: Vec<zoufang_schemas::wire::WholeDoc>,
+) -> Result<Outcome, ApiError> {
+    let Some(txn) = txn.as_ref() else {
+        return Err(ApiError::Internal(
+            "the sync transaction was not started".into(),
+        ));
+    };
+    let results = std::mem::take(&mut merging.results);
+    let mut outcome = settle(plan, order, results, &merging.docs);
     for sent in whole {
         outcome.belief.insert(sent.doc, sent.heads.clone());
         outcome.reply.assigned.push(sent);
     }
-    persist::settled(state, txn, user, device_id, &outcome).await?;
+    persist::settled(storing.state, txn, storing.writer, &outcome).await?;
     Ok(outcome)
 }
 

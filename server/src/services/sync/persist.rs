@@ -19,9 +19,21 @@ use zoufang_sync::server::{MergedDoc, Outcome};
 /// Version and village of every loaded document, as read before the merge.
 pub type Meta = BTreeMap<DocId, (i64, String)>;
 
-/// What the stored merges changed, for the document cache once committed.
+/// Who a sync's rows are attributed to: the user and the device that sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer<'a> {
+    /// The signed-in user.
+    pub user: &'a AuthUser,
+    /// The device that sent the request.
+    pub device_id: &'a str,
+}
+
+/// What the stored merges changed, for the document cache once committed, and their
+/// figures for metrics.
 #[derive(Debug, Default)]
 pub struct Stored {
+    /// Documents merged, changes appended and conflicts opened so far.
+    pub figures: SyncFigures,
     /// New version per merged document.
     pub versions: Vec<(DocId, i64)>,
     /// Documents whose household moved to another village, with the new village.
@@ -31,15 +43,12 @@ pub struct Stored {
 }
 
 /// Stores one group of merged documents (the others in `group` are skipped).
-#[allow(clippy::too_many_arguments)]
 pub async fn merged_documents(
     txn: &DatabaseTransaction,
-    user: &AuthUser,
-    device_id: &str,
-    group: &[MergedDocument],
+    writer: Writer<'_>,
     meta: &Meta,
+    group: &[MergedDocument],
     stored: &mut Stored,
-    figures: &mut SyncFigures,
 ) -> Result<(), StoreError> {
     let merged: Vec<(&MergedDocument, &MergedDoc, i64, &str)> = group
         .iter()
@@ -52,8 +61,8 @@ pub async fn merged_documents(
         return Ok(());
     }
     let origin = Origin {
-        device_id: Some(device_id),
-        user_id: Some(user.id),
+        device_id: Some(writer.device_id),
+        user_id: Some(writer.user.id),
     };
     let rows: Vec<_> = merged
         .iter()
@@ -102,7 +111,7 @@ pub async fn merged_documents(
                     (c.clone(), candidates)
                 })
                 .collect();
-            figures.conflicts += conflicts::record(txn, &m.id, region, &found).await?;
+            stored.figures.conflicts += conflicts::record(txn, &m.id, region, &found).await?;
         }
         if let Some(open) = open_before.get(&m.id) {
             let still_conflicted = |path: &str| {
@@ -112,8 +121,8 @@ pub async fn merged_documents(
             };
             conflicts::close_superseded(txn, open, &still_conflicted).await?;
         }
-        figures.merged += 1;
-        figures.changes += doc.changes.len();
+        stored.figures.merged += 1;
+        stored.figures.changes += doc.changes.len();
         stored.versions.push((m.id, version + 1));
     }
     documents::advance_many(txn, &advancing).await?;
@@ -132,10 +141,10 @@ pub async fn merged_documents(
 pub async fn settled(
     state: &AppState,
     txn: &DatabaseTransaction,
-    user: &AuthUser,
-    device_id: &str,
+    writer: Writer<'_>,
     outcome: &Outcome,
 ) -> Result<(), StoreError> {
+    let Writer { user, device_id } = writer;
     sync_states::save(txn, device_id, &outcome.belief).await?;
     devices::touch(txn, device_id).await?;
     if outcome.merged.is_empty() && outcome.reply.refused.is_empty() {

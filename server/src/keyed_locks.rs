@@ -1,12 +1,10 @@
-//! Keyed locks within one server process: syncs that write the same household wait for
-//! each other instead of racing and retrying (across processes the version check in the
-//! store still decides: a loser retries); chunks of one photo upload are appended one at
-//! a time.
+//! Keyed locks within one server process: the chunks of one photo upload are appended one
+//! at a time. (Syncs that write the same household need no lock here: the version check in
+//! the store decides, and the loser retries.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
-use zoufang_schemas::wire::DocId;
 
 /// A lock table over keys of type `K`.
 #[derive(Debug)]
@@ -22,11 +20,8 @@ impl<K> Default for KeyedLocks<K> {
     }
 }
 
-/// Locks of household documents.
-pub type DocLocks = KeyedLocks<DocId>;
-
 /// Held locks; released (and forgotten when unused) on drop.
-pub struct DocGuards<K: Key = DocId> {
+pub struct Guards<K: Key> {
     locks: Arc<KeyedLocks<K>>,
     held: Vec<(K, OwnedMutexGuard<()>)>,
 }
@@ -36,9 +31,9 @@ pub trait Key: Clone + Ord + std::hash::Hash + Eq {}
 impl<T: Clone + Ord + std::hash::Hash + Eq> Key for T {}
 
 impl<K: Key> KeyedLocks<K> {
-    /// Locks every document in `ids`, in a fixed order so that two requests never wait on
-    /// each other in a circle.
-    pub async fn lock<I>(self: &Arc<Self>, ids: impl IntoIterator<Item = I>) -> DocGuards<K>
+    /// Locks every key in `ids`, in a fixed order so that two requests never wait on each
+    /// other in a circle.
+    pub async fn lock<I>(self: &Arc<Self>, ids: impl IntoIterator<Item = I>) -> Guards<K>
     where
         I: Into<K>,
     {
@@ -56,24 +51,24 @@ impl<K: Key> KeyedLocks<K> {
         for (id, mutex) in mutexes {
             held.push((id, mutex.lock_owned().await));
         }
-        DocGuards {
+        Guards {
             locks: self.clone(),
             held,
         }
     }
 
-    /// Documents with a lock entry (for tests).
+    /// Keys with a lock entry (for tests).
     pub fn len(&self) -> usize {
         self.table.lock().map(|t| t.len()).unwrap_or(0)
     }
 
-    /// Whether no document is locked or awaited.
+    /// Whether no key is locked or awaited.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
-impl<K: Key> Drop for DocGuards<K> {
+impl<K: Key> Drop for Guards<K> {
     fn drop(&mut self) {
         let ids: Vec<K> = self.held.iter().map(|(id, _)| id.clone()).collect();
         self.held.clear();
@@ -93,8 +88,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_second_locker_waits_and_entries_are_forgotten() {
-        let locks = Arc::new(DocLocks::default());
-        let (a, b) = (DocId([1; 16]), DocId([2; 16]));
+        let locks = Arc::new(KeyedLocks::<String>::default());
+        let (a, b) = ("photo-a", "photo-b");
         let first = locks.lock([b, a]).await;
         let waiter = {
             let locks = locks.clone();
