@@ -51,12 +51,21 @@ pub struct MergedDoc {
     pub changes: Vec<AppliedChange>,
     /// Same-field conflicts on the keys the new changes wrote.
     pub conflicts: Vec<Conflict>,
-    /// Top-level sections the merge changed (`household`, `members`, ...), so that
-    /// projections can skip what did not change.
-    pub sections: BTreeSet<String>,
     /// The section keys the merge wrote, as `section.key` (`household.phone`,
-    /// `members.<entry id>`): which projected columns may have changed.
+    /// `members.<entry id>`), so that projections can skip what did not change. (A merge
+    /// that writes a section itself is refused: sections are containers.)
     pub fields: BTreeSet<String>,
+}
+
+impl MergedDoc {
+    /// Whether the merge wrote anything in `section` (`household`, `members`, ...).
+    pub fn changed_section(&self, section: &str) -> bool {
+        let prefix = format!("{section}.");
+        self.fields
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|field| field.starts_with(&prefix))
+    }
 }
 
 /// The result of one request: the reply (without blobs and tasks, which the caller adds),
@@ -346,7 +355,6 @@ fn merge_update(
     } else {
         conflicts_after_merge(&fork, &fresh)
     };
-    let mut sections = BTreeSet::new();
     let mut fields = BTreeSet::new();
     for patch in &patches {
         let key = match &patch.action {
@@ -365,11 +373,8 @@ fn merge_update(
                 automerge::Prop::Seq(_) => None,
             })
             .chain(key);
-        if let Some(section) = keys.next() {
-            sections.insert(section.to_owned());
-            if let Some(field) = keys.next() {
-                fields.insert(format!("{section}.{field}"));
-            }
+        if let (Some(section), Some(field)) = (keys.next(), keys.next()) {
+            fields.insert(format!("{section}.{field}"));
         }
     }
     *doc = fork;
@@ -389,7 +394,6 @@ fn merge_update(
         heads: to_wire(&after),
         changes,
         conflicts,
-        sections,
         fields,
     }))
 }
@@ -422,5 +426,30 @@ fn empty_reply(status: ReplyStatus) -> SyncReply {
         resend: Vec::new(),
         missing_blobs: Vec::new(),
         tasks: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_changed_only_when_a_key_inside_it_was_written() {
+        let merged = MergedDoc {
+            doc: DocId([0; 16]),
+            heads_before: Vec::new(),
+            heads: Vec::new(),
+            changes: Vec::new(),
+            conflicts: Vec::new(),
+            fields: ["household.phone", "income.wage"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        };
+        assert!(merged.changed_section("household"));
+        assert!(merged.changed_section("income"));
+        assert!(!merged.changed_section("house"));
+        assert!(!merged.changed_section("members"));
+        assert!(!merged.changed_section("incomes"));
     }
 }

@@ -144,7 +144,7 @@ fn merge(job: MergeJob, device: &DeviceContext) -> MergedDocument {
 /// household row's own columns when one of the fields they come from did, nothing when the
 /// merge wrote only fields no projection holds (incomes, housing, phone, ...).
 fn read_projection(doc: &Automerge, merged: &MergedDoc) -> (Projection, Option<BTreeSet<String>>) {
-    let changed = |section: &str| merged.sections.contains(section);
+    let changed = |section: &str| merged.changed_section(section);
     let projection = if changed("members") {
         zoufang_sync::read_record(doc)
             .map(|record| Projection::Record(Box::new(record)))
