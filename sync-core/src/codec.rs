@@ -1,6 +1,7 @@
 //! CBOR encoding of the wire types, with limits checked before and while decoding, so that
 //! malformed or oversized input yields a typed error and never a panic or a huge allocation.
 
+use crate::parallel;
 use automerge::Change;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -167,8 +168,7 @@ pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<DecodedRequest, P
 /// Parses every update's changes (parsing verifies each change's hash), spread over the
 /// cores when there are many; the first failure in request order is reported.
 fn parse_changes(updates: &[DocUpdate]) -> Result<Vec<(DocId, Vec<Change>)>, ProtocolError> {
-    type Parsed = Result<(DocId, Vec<Change>), ProtocolError>;
-    let parse = |update: &DocUpdate| {
+    let parse = |update: &DocUpdate| -> Result<(DocId, Vec<Change>), ProtocolError> {
         let parsed = update
             .changes
             .iter()
@@ -184,30 +184,18 @@ fn parse_changes(updates: &[DocUpdate]) -> Result<Vec<(DocId, Vec<Change>)>, Pro
         Ok((update.doc, parsed))
     };
     let total: usize = updates.iter().map(|u| u.changes.len()).sum();
-    let threads = crate::server::cores()
-        .min(total / PARALLEL_PARSE_CHANGES)
-        .max(1);
-    if threads == 1 {
-        return updates.iter().map(parse).collect();
-    }
-    let chunk = updates.len().div_ceil(threads);
-    let parts: Vec<Vec<Parsed>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = updates
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(parse).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err(ProtocolError::Malformed(
-                        "a change could not be parsed".into(),
-                    ))]
-                })
+    let threads = parallel::cores().min(total / PARALLEL_PARSE_CHANGES).max(1);
+    let mut updates: Vec<&DocUpdate> = updates.iter().collect();
+    parallel::map_in_order(&mut updates, threads, |update| parse(update))
+        .into_iter()
+        .map(|parsed| {
+            parsed.unwrap_or_else(|| {
+                Err(ProtocolError::Malformed(
+                    "a change could not be parsed".into(),
+                ))
             })
-            .collect()
-    });
-    parts.into_iter().flatten().collect()
+        })
+        .collect()
 }
 
 /// Below this many changes per core, a request's changes are parsed on one thread.

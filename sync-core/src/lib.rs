@@ -55,6 +55,7 @@ mod error;
 pub mod guard;
 pub mod heads;
 pub mod memory;
+pub mod parallel;
 mod path;
 pub mod server;
 mod value;

@@ -15,7 +15,7 @@ mod respond;
 
 pub use plan::{Plan, UpdateDisposition, plan};
 pub use respond::{
-    AppliedChange, DeviceContext, MergeResult, MergedDoc, Outcome, Updates, cores, merge_document,
+    AppliedChange, DeviceContext, MergeResult, MergedDoc, Outcome, Updates, merge_document,
     respond, settle, updates,
 };
 

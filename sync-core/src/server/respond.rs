@@ -6,6 +6,7 @@ use crate::conflicts::{
     Conflict, conflicts_after_linear_merge, conflicts_after_merge, extends_linearly,
 };
 use crate::heads::{canonical, from_wire, to_wire};
+use crate::parallel::{cores, map_in_order};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
 use serde_bytes::ByteBuf;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -256,31 +257,13 @@ fn merge_all(
     work: &mut [(DocId, &mut Automerge, Vec<Change>)],
     device: &DeviceContext,
 ) -> BTreeMap<DocId, MergeResult> {
-    let merge = |(id, doc, changes): &mut (DocId, &mut Automerge, Vec<Change>)| {
-        (*id, merge_document(doc, std::mem::take(changes), device))
-    };
     let threads = cores().min(work.len() / 8).max(1);
-    if threads == 1 {
-        return work.iter_mut().map(merge).collect();
-    }
-    let chunk = work.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = work
-            .chunks_mut(chunk)
-            .map(|part| scope.spawn(move || part.iter_mut().map(merge).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    map_in_order(work, threads, |(id, doc, changes)| {
+        (*id, merge_document(doc, std::mem::take(changes), device))
     })
-}
-
-/// Cores available, read once: `available_parallelism` reads cgroup files on every call,
-/// which showed up in profiles of single-household syncs.
-pub fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// What merging one document's update came to.

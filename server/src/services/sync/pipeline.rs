@@ -16,7 +16,7 @@ use zoufang_sync::server::{DeviceContext, MergeResult, MergedDoc, merge_document
 pub struct MergeJob {
     /// The document.
     pub id: DocId,
-    /// The server's copy (the cache hands out copies, so it may be moved here).
+    /// The server's copy (taken out of the cache or read from the store for this request).
     pub doc: Automerge,
     /// The device's changes.
     pub changes: Vec<Change>,
@@ -59,7 +59,7 @@ impl MergedDocument {
 
 /// Decodes stored documents on blocking tasks, one per core for many documents.
 pub async fn decode_all(stored: Vec<StoredDoc>) -> Result<Vec<(DocId, LoadedDoc)>, StoreError> {
-    let parts = zoufang_sync::server::cores()
+    let parts = zoufang_sync::parallel::cores()
         .min(stored.len().div_ceil(16))
         .max(1);
     let per_part = stored.len().div_ceil(parts).max(1);
@@ -96,7 +96,7 @@ pub fn start(
     device: DeviceContext,
 ) -> mpsc::UnboundedReceiver<MergedDocument> {
     let (sender, receiver) = mpsc::unbounded_channel();
-    let workers = zoufang_sync::server::cores()
+    let workers = zoufang_sync::parallel::cores()
         .min(jobs.len().div_ceil(8))
         .max(1);
     let queue = Arc::new(Mutex::new(VecDeque::from(jobs)));
