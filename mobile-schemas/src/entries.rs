@@ -17,6 +17,7 @@ pub struct Measure {
     /// Which of the twelve measures.
     pub kind: MeasureKind,
     /// What is done.
+    #[schemars(length(max = 500))]
     pub description: Option<String>,
     /// Progress.
     pub progress: MeasureStatus,
@@ -46,6 +47,7 @@ pub struct NaturalChange {
     /// When it happened.
     pub date: Option<NaiveDate>,
     /// Free-text note.
+    #[schemars(length(max = 500))]
     pub note: Option<String>,
 }
 
@@ -60,8 +62,10 @@ pub struct Visit {
     /// Date of the visit.
     pub visited_on: NaiveDate,
     /// Who visited.
+    #[schemars(length(max = 64))]
     pub visitor: Option<String>,
     /// Notes.
+    #[schemars(length(max = 2000))]
     pub notes: Option<String>,
     /// Photos taken on the visit.
     #[serde(default)]
@@ -81,7 +85,9 @@ pub struct PhotoRef {
     /// Size of the original in bytes.
     pub size: Option<u64>,
     /// When it was taken, as the tablet saw it (RFC 3339).
+    #[schemars(length(max = 40))]
     pub taken_at: Option<String>,
     /// Caption.
+    #[schemars(length(max = 200))]
     pub caption: Option<String>,
 }

@@ -11,6 +11,7 @@
 mod code_enum;
 mod entries;
 mod enums;
+pub mod form;
 pub mod id_number;
 mod member;
 pub mod names;

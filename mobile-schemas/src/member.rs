@@ -19,8 +19,10 @@ pub struct Member {
     /// The natural-change event that removed or added the member.
     pub change_event: Option<EntryId>,
     /// Person number in the national system.
+    #[schemars(length(max = 32))]
     pub person_number: Option<String>,
     /// Name as written in Chinese characters; middle dots are normalised to U+00B7.
+    #[schemars(length(max = 64))]
     pub name: String,
     /// Sex.
     pub sex: Sex,
@@ -29,10 +31,12 @@ pub struct Member {
     /// Identity document type.
     pub id_type: IdType,
     /// Identity document number (18 characters for resident IDs).
+    #[schemars(length(max = 22))]
     pub id_number: Option<String>,
     /// Ethnic group.
     pub ethnicity: Option<Ethnicity>,
     /// Phone.
+    #[schemars(length(max = 20))]
     pub phone: Option<String>,
     /// Relation to the head of household.
     pub relation: Relation,
@@ -43,6 +47,7 @@ pub struct Member {
     /// Current school stage; only for members in school.
     pub school_status: Option<SchoolStatus>,
     /// Why a school-age member dropped out.
+    #[schemars(length(max = 200))]
     pub dropout_reason: Option<String>,
     /// Health status (several may apply).
     #[serde(default)]
@@ -52,10 +57,13 @@ pub struct Member {
     /// Labour skill.
     pub labour_skill: Option<LabourSkill>,
     /// Where the member works.
+    #[schemars(length(max = 200))]
     pub work_place: Option<String>,
     /// Months worked in the last year.
+    #[schemars(range(max = 12))]
     pub months_worked: Option<u8>,
     /// Employer.
+    #[schemars(length(max = 200))]
     pub employer: Option<String>,
     /// Works abroad.
     pub abroad: Option<bool>,

@@ -65,12 +65,15 @@ pub struct HouseholdRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HouseholdInfo {
     /// National household number (户编号) from the national system.
+    #[schemars(length(max = 32))]
     pub national_number: Option<String>,
     /// Village region code (12 digits). Only county officers may change it.
     pub region_code: RegionCode,
     /// Address.
+    #[schemars(length(max = 200))]
     pub address: Option<String>,
     /// Contact phone.
+    #[schemars(length(max = 20))]
     pub phone: Option<String>,
     /// 一般户 or 脱贫户.
     pub hh_type: HouseholdType,
@@ -80,6 +83,7 @@ pub struct HouseholdInfo {
     #[serde(default)]
     pub risk_types: CodeSet<RiskType>,
     /// Natural-disaster subtype (flood, drought, ...), when DISASTER is a risk.
+    #[schemars(length(max = 50))]
     pub disaster_subtype: Option<String>,
     /// Whole household without labour (整户无劳动能力).
     pub no_labour: Option<bool>,
@@ -90,12 +94,15 @@ pub struct HouseholdInfo {
     /// 特困供养.
     pub tekun: Option<AssistanceScope>,
     /// Bank name for transfers.
+    #[schemars(length(max = 100))]
     pub bank_name: Option<String>,
     /// Bank account for transfers.
+    #[schemars(length(max = 40))]
     pub bank_account: Option<String>,
     /// The head has signed the form.
     pub head_signed: Option<bool>,
     /// Who filled in the form.
+    #[schemars(length(max = 64))]
     pub form_filler: Option<String>,
     /// When the form was filled in.
     pub form_date: Option<NaiveDate>,
@@ -152,6 +159,7 @@ pub struct Housing {
     /// Road to the house.
     pub road_type: Option<RoadType>,
     /// Main cooking fuel.
+    #[schemars(length(max = 50))]
     pub fuel: Option<String>,
     /// Cultivated land, mu.
     pub cultivated_land: Option<f64>,
@@ -176,6 +184,7 @@ pub struct Water {
     /// Central or dispersed supply.
     pub supply: Option<WaterSupply>,
     /// Water source (well, river, tap, ...).
+    #[schemars(length(max = 100))]
     pub source: Option<String>,
     /// Quantity meets the standard.
     pub quantity_ok: Option<bool>,
@@ -203,6 +212,7 @@ pub struct Monitoring {
     /// Month of elimination.
     pub eliminated_month: Option<YearMonth>,
     /// Monitoring contact (联系人).
+    #[schemars(length(max = 64))]
     pub contact: Option<String>,
 }
 

@@ -4,9 +4,13 @@
 
 use crate::document::EntrySection;
 use crate::path::DocPath;
-use automerge::{ActorId, Automerge, Change, ObjId, Patch, PatchAction, Prop, ReadDoc, Value};
-use std::collections::{BTreeSet, HashSet};
-use zoufang_schemas::{EntryId, PhotoHash, Role};
+use crate::value::form_scalar;
+use automerge::{
+    ActorId, Automerge, Change, ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc, Value,
+};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use zoufang_schemas::Role;
+use zoufang_schemas::form::{FormError, Lookup, Node, form};
 
 /// Why a device's changes are refused. Every variant has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,6 +43,17 @@ pub enum AuthorityError {
     /// Lists, text, counters and marks are not part of the household document.
     #[error("`{0}`: lists, text, counters and marks are not part of the household document")]
     UnsupportedOperation(DocPath),
+    /// The write does not fit the form: an unknown field, a wrong type, code or length.
+    #[error("{0}")]
+    Form(FormError),
+    /// A new entry lacks a field the form requires.
+    #[error("the new entry `{path}` lacks `{field}`")]
+    EntryIncomplete {
+        /// The entry.
+        path: DocPath,
+        /// The missing field.
+        field: String,
+    },
 }
 
 impl AuthorityError {
@@ -51,6 +66,8 @@ impl AuthorityError {
             AuthorityError::ContainerReplaced(_) => "container-replaced",
             AuthorityError::BadEntryKey(_) => "entry-key-invalid",
             AuthorityError::UnsupportedOperation(_) => "operation-unsupported",
+            AuthorityError::Form(err) => err.code(),
+            AuthorityError::EntryIncomplete { .. } => "entry-incomplete",
         }
     }
 }
@@ -90,11 +107,15 @@ pub fn may_write(role: Role, path: &DocPath) -> bool {
     }
 }
 
-/// Checks the patches produced by applying a device's changes (`merged.diff(before, after)`)
-/// against `before`, the document as it was before the changes.
+/// Checks the patches produced by applying a device's changes against `before`, the
+/// document as it was before the changes, and `after`, the document with them: every
+/// written path is a field of the form that `role` may write, every value (the visible one
+/// and any concurrent one a conflict hides) has the field's type, containers are only
+/// created as new entries, and new entries carry the fields the form requires.
 pub fn check_patches(
     role: Role,
     before: &Automerge,
+    after: &Automerge,
     patches: &[Patch],
 ) -> Result<(), AuthorityError> {
     let created: BTreeSet<DocPath> = patches
@@ -109,17 +130,31 @@ pub fn check_patches(
         })
         .filter(|path| path.len() == 2 && EntrySection::from_key(&path.keys()[0]).is_some())
         .collect();
+    // Per new entry, the fields written into it.
+    let mut filled: BTreeMap<DocPath, BTreeSet<String>> = created
+        .iter()
+        .map(|p| (p.clone(), BTreeSet::new()))
+        .collect();
     for patch in patches {
         match &patch.action {
-            PatchAction::PutMap { key, value, .. } => {
+            PatchAction::PutMap {
+                key,
+                value,
+                conflict,
+            } => {
                 let path = path_of_patch(patch, key);
-                check_put(
-                    role,
-                    &created,
-                    &path,
-                    matches!(value.0, Value::Object(_)),
-                    || value_before(before, &patch.obj, key),
-                )?;
+                check_put(role, &created, &path, &value.0, || {
+                    value_before(before, &patch.obj, key)
+                })?;
+                if *conflict {
+                    check_concurrent(after, &patch.obj, key, &path)?;
+                }
+                if path.len() == 3 {
+                    let entry = DocPath::from_keys(path.keys()[..2].iter().cloned());
+                    if let Some(fields) = filled.get_mut(&entry) {
+                        fields.insert(path.keys()[2].clone());
+                    }
+                }
             }
             PatchAction::Conflict {
                 prop: Prop::Map(key),
@@ -131,6 +166,7 @@ pub fn check_patches(
                         role: role.code(),
                     });
                 }
+                check_concurrent(after, &patch.obj, key, &path)?;
             }
             PatchAction::DeleteMap { key } => {
                 return Err(AuthorityError::MapDelete(path_of_patch(patch, key)));
@@ -142,33 +178,77 @@ pub fn check_patches(
             }
         }
     }
+    for (entry, fields) in filled {
+        let required = form().required_fields(entry.keys());
+        if let Some(field) = required.difference(&fields).next() {
+            return Err(AuthorityError::EntryIncomplete {
+                path: entry,
+                field: field.clone(),
+            });
+        }
+    }
     Ok(())
+}
+
+/// Every value concurrently held at `key` (a conflict shows one, the others hide behind
+/// it) must fit the form too: a hidden value surfaces as a conflict candidate.
+fn check_concurrent(
+    after: &Automerge,
+    obj: &ObjId,
+    key: &str,
+    path: &DocPath,
+) -> Result<(), AuthorityError> {
+    let values = after
+        .get_all(obj, key)
+        .map_err(|_| AuthorityError::UnsupportedOperation(path.clone()))?;
+    for (value, _) in values {
+        check_shape(path, &value)?;
+    }
+    Ok(())
+}
+
+/// Whether `value` has the shape the form gives `path`: a map where a container lives, a
+/// scalar of the field's type where a value lives.
+fn check_shape(path: &DocPath, value: &Value<'_>) -> Result<(), AuthorityError> {
+    let keys = path.keys();
+    match (value, form().lookup(keys).map_err(AuthorityError::Form)?) {
+        (Value::Object(ObjType::Map), Lookup::Container(node))
+            if !matches!(node, Node::Value(_)) =>
+        {
+            Ok(())
+        }
+        (Value::Object(ObjType::Map), Lookup::Value { .. }) => {
+            Err(AuthorityError::Form(FormError::BadValue {
+                path: path.to_string(),
+                reason: "expected a value, got an object".into(),
+            }))
+        }
+        (Value::Object(_), _) => Err(AuthorityError::UnsupportedOperation(path.clone())),
+        (Value::Scalar(scalar), _) => form()
+            .check_value(keys, form_scalar(scalar))
+            .map_err(AuthorityError::Form),
+    }
 }
 
 fn check_put(
     role: Role,
     created: &BTreeSet<DocPath>,
     path: &DocPath,
-    is_object: bool,
+    value: &Value<'_>,
     before: impl Fn() -> Option<Value<'static>>,
 ) -> Result<(), AuthorityError> {
     let keys = path.keys();
     let section = keys.first().and_then(|k| EntrySection::from_key(k));
     let inside_new_entry =
         keys.len() > 2 && created.contains(&DocPath::from_keys(keys[..2].iter().cloned()));
+    let is_object = matches!(value, Value::Object(_));
     if is_object {
         let new_entry = keys.len() == 2 && section.is_some() && before().is_none();
         if !(new_entry || inside_new_entry) {
             return Err(AuthorityError::ContainerReplaced(path.clone()));
         }
-        if new_entry {
-            let valid = match section {
-                Some(EntrySection::Evidence) => PhotoHash::parse(&keys[1]).is_ok(),
-                _ => EntryId::parse(&keys[1]).is_ok(),
-            };
-            if !valid {
-                return Err(AuthorityError::BadEntryKey(path.clone()));
-            }
+        if new_entry && let Err(FormError::BadKey { .. }) = form().lookup(keys) {
+            return Err(AuthorityError::BadEntryKey(path.clone()));
         }
     } else if keys.len() == 2 && section.is_some() {
         // A scalar where an entry lives would hide the entry.
@@ -182,9 +262,8 @@ fn check_put(
             role: role.code(),
         });
     }
-    Ok(())
+    check_shape(path, value)
 }
-
 fn path_of_patch(patch: &Patch, key: &str) -> DocPath {
     let mut keys: Vec<String> = patch
         .path

@@ -23,6 +23,24 @@ pub(crate) fn json_to_scalar(value: &Json) -> Option<ScalarValue> {
     })
 }
 
+/// An automerge scalar as the form sees it: counters, timestamps and bytes are kinds of
+/// value the form never holds.
+pub(crate) fn form_scalar(value: &ScalarValue) -> zoufang_schemas::form::Scalar<'_> {
+    use zoufang_schemas::form::Scalar;
+    match value {
+        ScalarValue::Null => Scalar::Null,
+        ScalarValue::Boolean(b) => Scalar::Bool(*b),
+        ScalarValue::Int(i) => Scalar::Int(*i),
+        ScalarValue::Uint(u) => Scalar::Uint(*u),
+        ScalarValue::F64(f) => Scalar::F64(*f),
+        ScalarValue::Str(s) => Scalar::Str(s),
+        ScalarValue::Counter(_) => Scalar::Unsupported("a counter"),
+        ScalarValue::Timestamp(_) => Scalar::Unsupported("a timestamp"),
+        ScalarValue::Bytes(_) => Scalar::Unsupported("bytes"),
+        ScalarValue::Unknown { .. } => Scalar::Unsupported("an unknown value"),
+    }
+}
+
 /// An automerge scalar as JSON. Bytes become lowercase hex; counters their value.
 pub(crate) fn scalar_to_json(value: &ScalarValue) -> Json {
     match value {

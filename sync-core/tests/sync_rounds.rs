@@ -2,54 +2,15 @@
 //! Sync rounds between in-memory tablets and server: conflicts, authority, replay, scope.
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, ROOT, ReadDoc};
+use automerge::{ROOT, ReadDoc};
 use zoufang_schemas::sample::{SampleRng, household};
 use zoufang_schemas::wire::DocId;
 use zoufang_schemas::*;
-use zoufang_sync::DocPath;
 use zoufang_sync::codec::{Limits, decode_reply, encode};
 use zoufang_sync::memory::{MemoryServer, MemoryTablet};
 
-const T0: i64 = 1_700_000_000;
-
-struct Village {
-    server: MemoryServer,
-    docs: Vec<DocId>,
-    a: MemoryTablet,
-    b: MemoryTablet,
-}
-
-fn doc_id(n: u8) -> DocId {
-    let mut id = [0u8; 16];
-    id[15] = n;
-    id[6] = 0x40;
-    DocId(id)
-}
-
-fn actor(n: u8) -> ActorId {
-    ActorId::from([n; 16])
-}
-
-fn path(p: &str) -> DocPath {
-    DocPath::parse(p).unwrap()
-}
-
-fn village(households: u8) -> Village {
-    let mut server = MemoryServer::new(actor(0));
-    let code = RegionCode::parse("652822100201").unwrap();
-    let mut rng = SampleRng::new(11);
-    let docs: Vec<DocId> = (1..=households).map(doc_id).collect();
-    for id in &docs {
-        server.create(*id, &household(&mut rng, &code), T0).unwrap();
-    }
-    server.register("a", Role::Helper, &[actor(1)], docs.clone());
-    server.register("b", Role::Helper, &[actor(2)], docs.clone());
-    let mut a = MemoryTablet::new("a", actor(1));
-    let mut b = MemoryTablet::new("b", actor(2));
-    a.sync(&mut server).unwrap();
-    b.sync(&mut server).unwrap();
-    Village { server, docs, a, b }
-}
+mod common;
+use common::*;
 
 #[test]
 fn first_sync_downloads_every_household_in_one_round_trip() {
@@ -341,59 +302,6 @@ fn entries_under_invalid_keys_or_lists_are_refused() {
         refused == "operation-unsupported" || refused == "container-replaced",
         "{refused}"
     );
-}
-
-/// Sends a hand-made change from tablet "a" and returns the refusal code.
-fn push_raw(
-    v: &mut Village,
-    id: DocId,
-    f: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
-) -> String {
-    let server_doc = v.server.doc(&id).unwrap();
-    let mut doc = server_doc.automerge().clone().with_actor(actor(1));
-    let mut tx = doc.transaction();
-    f(&mut tx);
-    tx.commit();
-    let changes: Vec<Vec<u8>> = doc
-        .get_changes(&server_doc.automerge().get_heads())
-        .into_iter()
-        .map(|mut c| c.bytes().into_owned())
-        .collect();
-    let mut held = std::collections::BTreeMap::new();
-    for other in &v.docs {
-        held.insert(*other, v.server.doc(other).unwrap().heads());
-    }
-    held.insert(id, zoufang_sync::heads::to_wire(&doc.get_heads()));
-    let request = wire::SyncRequest {
-        v: wire::PROTOCOL_VERSION,
-        digest: zoufang_sync::heads::held_digest(&held),
-        updates: vec![wire::DocUpdate {
-            doc: id,
-            heads: held[&id].clone(),
-            changes: changes
-                .into_iter()
-                .map(serde_bytes::ByteBuf::from)
-                .collect(),
-        }],
-        held: Some(
-            held.iter()
-                .map(|(d, h)| wire::DocHeads {
-                    doc: *d,
-                    heads: h.clone(),
-                })
-                .collect(),
-        ),
-    };
-    let reply = v.server.handle("a", &encode(&request)).unwrap();
-    let reply = decode_reply(&reply, &Limits::default()).unwrap();
-    assert_eq!(
-        v.server.doc(&id).unwrap().heads(),
-        server_doc.heads(),
-        "nothing merged"
-    );
-    let refusal = reply.refused.first().expect("a refusal");
-    assert!(refusal.server_copy.is_some());
-    refusal.code.clone()
 }
 
 #[test]

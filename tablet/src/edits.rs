@@ -101,29 +101,12 @@ fn candidates(text: &str) -> Vec<Json> {
     }
 }
 
-fn lookup<'a>(json: &'a Json, path: &DocPath) -> Option<&'a Json> {
-    path.keys().iter().try_fold(json, |node, key| node.get(key))
-}
-
-/// Whether the household record, read back, shows `value` at `path`: the field exists in
-/// the form and the value has its type.
-fn form_accepts(doc: &HouseholdDoc, path: &DocPath, value: &Json) -> bool {
-    let Ok(record) = doc.read() else {
-        return false;
-    };
-    let Ok(json) = serde_json::to_value(&record) else {
-        return false;
-    };
-    match lookup(&json, path) {
-        Some(shown) => shown == value || shown.as_f64().is_some_and(|f| Some(f) == value.as_f64()),
-        // Unset optional fields and set members switched off are not serialised.
-        None => {
-            matches!(value, Json::Null | Json::Bool(false))
-                && path.split_last().is_some_and(|(_, parent)| {
-                    parent.is_empty() || lookup(&json, &DocPath::from_keys(parent.iter())).is_some()
-                })
-        }
-    }
+/// Whether the form has the field at `path` and `value` has its type (the same check the
+/// server runs on every change); the error says what is wrong.
+fn form_accepts(path: &DocPath, value: &Json) -> Result<(), String> {
+    zoufang_schemas::form::form()
+        .check_value(path.keys(), zoufang_schemas::form::Scalar::from_json(value))
+        .map_err(|e| e.to_string())
 }
 
 impl Tablet {
@@ -153,14 +136,17 @@ impl Tablet {
             .edit_doc(household, |doc| {
                 let mut last_error = None;
                 for candidate in candidates(value) {
+                    if let Err(refused) = form_accepts(&path, &candidate) {
+                        last_error.get_or_insert(refused);
+                        continue;
+                    }
                     let mut trial = doc.clone();
                     match trial.edit(now(), |e| e.put(&path, &candidate)) {
-                        Ok((_, head)) if form_accepts(&trial, &path, &candidate) => {
+                        Ok((_, head)) => {
                             *doc = trial;
                             let issues = field_issues(doc, &path);
                             return Ok((candidate, head.is_some(), issues));
                         }
-                        Ok(_) => {}
                         Err(err) => last_error = Some(err.to_string()),
                     }
                 }

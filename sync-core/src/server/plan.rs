@@ -9,7 +9,8 @@ use zoufang_schemas::wire::DocId;
 pub enum UpdateDisposition {
     /// In scope: authorise and merge.
     Merge,
-    /// Left the scope, but the device held it: accept this last upload, then it leaves.
+    /// Left the scope, but the server had sent it to the device: accept this last upload,
+    /// then it leaves.
     FinalUpload,
     /// Not in scope and never held: refuse.
     OutOfScope,
@@ -44,9 +45,12 @@ pub fn plan(request: &DecodedRequest, scope: &Scope, belief: &Belief) -> Plan {
     let mut updates = Vec::with_capacity(req.updates.len());
     let mut load = BTreeSet::new();
     for update in &req.updates {
+        // Only the server's own record of what it sent the device counts for a final
+        // upload: the request's `held` list is the client's claim and never widens what
+        // is accepted, loaded or revealed.
         let disposition = if scope.contains_key(&update.doc) {
             UpdateDisposition::Merge
-        } else if belief.contains_key(&update.doc) || expected.contains_key(&update.doc) {
+        } else if belief.contains_key(&update.doc) {
             UpdateDisposition::FinalUpload
         } else {
             UpdateDisposition::OutOfScope

@@ -332,7 +332,7 @@ fn merge_update(
     }
     let after = fork.get_heads();
     let patches = fork.make_patches(&mut log);
-    check_patches(device.role, doc, &patches)?;
+    check_patches(device.role, doc, &fork, &patches)?;
     let conflicts = if extends_linearly(&before, &fresh) {
         conflicts_after_linear_merge(&fork, &fresh)
     } else {
