@@ -6,8 +6,11 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod indexes;
 mod m20261129_000001_create_core_tables;
 mod m20261129_000002_create_photo_tables;
+mod m20261130_000001_create_credential_tables;
+mod m20261130_000002_bind_photo_uploads;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -18,6 +21,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_core_tables::Migration),
             Box::new(m20261129_000002_create_photo_tables::Migration),
+            Box::new(m20261130_000001_create_credential_tables::Migration),
+            Box::new(m20261130_000002_bind_photo_uploads::Migration),
         ]
     }
 }

@@ -59,6 +59,12 @@ pub enum ApiError {
     /// The database is unreachable or overloaded.
     #[error("service unavailable")]
     Unavailable(String),
+    /// The route exists but does not take this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// Too many attempts: wait this many seconds.
+    #[error("{1}")]
+    TooManyRequests(&'static str, String, i64),
 }
 
 impl From<StoreError> for ApiError {
@@ -103,6 +109,8 @@ impl ApiError {
             ApiError::Unprocessable(code, _) => code,
             ApiError::Internal(_) => "internal-error",
             ApiError::Unavailable(_) => "service-unavailable",
+            ApiError::TooManyRequests(code, ..) => code,
+            ApiError::MethodNotAllowed(_) => "method-not-allowed",
         }
     }
 
@@ -119,6 +127,8 @@ impl ApiError {
             ApiError::Unprocessable(..) => "内容无法处理",
             ApiError::Internal(_) => "服务器内部错误",
             ApiError::Unavailable(_) => "服务暂不可用,请稍后重试",
+            ApiError::TooManyRequests(..) => "尝试次数过多,请稍后再试",
+            ApiError::MethodNotAllowed(_) => "不支持此请求方法",
         }
     }
 }
@@ -137,6 +147,8 @@ impl ResponseError for ApiError {
             ApiError::Unprocessable(..) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -144,7 +156,11 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(detail) | ApiError::Unavailable(detail) = self {
             tracing::error!(code = self.code(), %detail, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyRequests(_, _, wait) = self {
+            response.insert_header(("retry-after", wait.max(&1).to_string()));
+        }
+        response.json(ErrorBody {
             code: self.code().to_owned(),
             message: self.to_string(),
             message_zh: self.message_zh().to_owned(),

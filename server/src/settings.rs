@@ -52,6 +52,16 @@ pub struct Settings {
     pub photos: PhotoSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Metrics.
+    pub telemetry: TelemetrySettings,
+}
+
+/// Metrics settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// Bearer token a Prometheus scraper sends for `/metrics` (admins' access tokens work
+    /// too); empty: admins only.
+    pub metrics_token: Secret,
 }
 
 /// HTTP listener settings.
@@ -61,6 +71,8 @@ pub struct ServerSettings {
     pub listen: String,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 /// Database settings.
@@ -83,6 +95,24 @@ pub struct AuthSettings {
     pub access_ttl_secs: i64,
     /// Refresh token lifetime.
     pub refresh_ttl_secs: i64,
+    /// Login throttling.
+    pub throttle: ThrottleSettings,
+}
+
+/// Login throttling: after the free failures, each failure doubles the wait before the
+/// next attempt (answered 429 with `Retry-After` meanwhile).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ThrottleSettings {
+    /// Failed logins of one account without a wait.
+    pub account_free_failures: i32,
+    /// Failed logins from one address without a wait (a village office shares one).
+    pub address_free_failures: i32,
+    /// The first wait, in seconds.
+    pub base_delay_secs: i64,
+    /// The longest wait, in seconds.
+    pub max_delay_secs: i64,
+    /// Failures older than this are forgotten, in seconds.
+    pub forget_after_secs: i64,
 }
 
 /// Sync limits and caches.
@@ -96,6 +126,9 @@ pub struct SyncSettings {
     pub compact_after_changes: i32,
     /// Seconds between compaction passes.
     pub compact_every_secs: u64,
+    /// Updates of documents outside the sender's scope answered one by one; a request with
+    /// more is refused whole (`scope-exceeded`).
+    pub max_out_of_scope_updates: usize,
 }
 
 /// Photo uploads, checks and storage.
@@ -109,6 +142,10 @@ pub struct PhotoSettings {
     pub max_pixels: u64,
     /// Most memory a decoder may allocate, in bytes.
     pub max_decode_bytes: u64,
+    /// Bytes one user's unfinished uploads may hold.
+    pub max_staged_bytes_per_user: u64,
+    /// Seconds after which an unfinished upload that received nothing is forgotten.
+    pub upload_expiry_secs: i64,
     /// `local` (under `data_dir/blobs`) or `s3`.
     pub storage: String,
     /// The S3-compatible object store, when `storage = "s3"`.
@@ -146,6 +183,7 @@ data_dir = "./data"
 [server]
 listen = "127.0.0.1:8080"
 shutdown_timeout_secs = 30
+trust_forwarded_for = false
 [database]
 url = ""
 max_connections = 8
@@ -154,16 +192,25 @@ jwt_secret = ""
 key_id = "k1"
 access_ttl_secs = 900
 refresh_ttl_secs = 2592000
+[auth.throttle]
+account_free_failures = 5
+address_free_failures = 30
+base_delay_secs = 1
+max_delay_secs = 900
+forget_after_secs = 3600
 [sync]
 max_body_bytes = 33554432
 cache_documents = 2000
 compact_after_changes = 200
 compact_every_secs = 300
+max_out_of_scope_updates = 16
 [photos]
 max_bytes = 31457280
 max_chunk_bytes = 1048576
 max_pixels = 50000000
 max_decode_bytes = 536870912
+max_staged_bytes_per_user = 268435456
+upload_expiry_secs = 1209600
 storage = "local"
 [photos.s3]
 bucket = ""
@@ -172,6 +219,8 @@ region = "us-east-1"
 access_key_id = ""
 secret_access_key = ""
 allow_http = false
+[telemetry]
+metrics_token = ""
 [log]
 json = false
 filter = "info"

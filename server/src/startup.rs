@@ -2,9 +2,10 @@
 //! (port 0 in tests) that stops gracefully on SIGTERM or Ctrl-C.
 
 use crate::auth::TokenKeys;
+use crate::crypto::{Argon2Scheme, PasswordScheme};
 use crate::photos::storage::BlobStorage;
 use crate::settings::Settings;
-use crate::state::AppState;
+use crate::state::{AppState, StateParts};
 use crate::{routes, store, telemetry};
 use actix_web::dev::Server;
 use actix_web::middleware::Compress;
@@ -14,6 +15,7 @@ use rand::RngCore;
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
+use zoufang_sync::automerge::ActorId;
 
 /// Connects and migrates the database, loads the token key, and builds the state.
 pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
@@ -37,15 +39,26 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let tokens = TokenKeys::new(&settings.auth.key_id, &secret).context("invalid token key")?;
     let blobs = BlobStorage::from_settings(&settings.photos, &settings.data_dir)
         .context("cannot open the photo store")?;
-    std::fs::create_dir_all(settings.data_dir.join("uploads"))
-        .context("cannot create the upload staging folder")?;
-    Ok(AppState::new(
+    let server_actor = store::server_actors::current(&db)
+        .await
+        .context("cannot read the server's actor")?;
+    let server_actor = hex::decode(&server_actor)
+        .map(ActorId::from)
+        .context("the stored server actor is not hex")?;
+    let mut decoy = [0u8; 32];
+    rand::rng().fill_bytes(&mut decoy);
+    let decoy_password_hash = Argon2Scheme
+        .hash(&hex::encode(decoy))
+        .map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
+    Ok(AppState::new(StateParts {
         db,
         settings,
         tokens,
-        telemetry::metrics_handle(),
+        metrics: telemetry::metrics_handle(),
         blobs,
-    ))
+        server_actor,
+        decoy_password_hash,
+    }))
 }
 
 /// The token key kept in the data folder, created on first start.
@@ -68,6 +81,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(routes::hygiene::guard))
             .wrap(Compress::default())
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(data.clone())
@@ -85,6 +99,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 crate::error::ApiError::BadRequest("path-invalid", err.to_string()).into()
             }))
             .configure(routes::configure)
+            .default_service(web::to(routes::hygiene::not_routed))
     })
     .shutdown_timeout(shutdown)
     .listen(listener)?
@@ -92,8 +107,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     Ok(server)
 }
 
-/// Periodically folds long change logs into snapshots.
-pub fn spawn_compaction(state: AppState) {
+/// Periodically folds long change logs into snapshots and forgets uploads left
+/// unfinished too long.
+pub fn spawn_housekeeping(state: AppState) {
     let every = Duration::from_secs(state.settings.sync.compact_every_secs.max(1));
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
@@ -103,6 +119,11 @@ pub fn spawn_compaction(state: AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(documents = n, "compacted"),
                 Err(e) => tracing::warn!(error = %e, "compaction failed"),
+            }
+            match crate::services::photos::expire_stale_uploads(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(uploads = n, "unfinished uploads expired"),
+                Err(e) => tracing::warn!(error = %e, "upload expiry failed"),
             }
         }
     });

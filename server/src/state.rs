@@ -31,23 +31,48 @@ pub struct AppState {
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Digest for the audit chain and token hashes.
     pub digest: Arc<dyn Digest256>,
-    /// The actor this server process signs its own changes with (resolutions).
+    /// The actor the server signs its own changes with (creations, resolutions), kept in
+    /// the database.
     pub server_actor: ActorId,
+    /// A password hash no password matches: unknown users are checked against it, so that
+    /// they cost the same time as known ones.
+    pub decoy_password_hash: Arc<String>,
     /// Prometheus rendering.
     pub metrics: PrometheusHandle,
     /// Photo blobs.
     pub blobs: BlobStorage,
 }
 
+/// What [`AppState::new`] is built from.
+pub struct StateParts {
+    /// The connected, migrated database.
+    pub db: DatabaseConnection,
+    /// The configuration.
+    pub settings: Settings,
+    /// Access-token keys.
+    pub tokens: TokenKeys,
+    /// Prometheus rendering.
+    pub metrics: PrometheusHandle,
+    /// Photo blobs.
+    pub blobs: BlobStorage,
+    /// The server's actor, from the database.
+    pub server_actor: ActorId,
+    /// A hash of a random password.
+    pub decoy_password_hash: String,
+}
+
 impl AppState {
     /// State over a connected, migrated database.
-    pub fn new(
-        db: DatabaseConnection,
-        settings: Settings,
-        tokens: TokenKeys,
-        metrics: PrometheusHandle,
-        blobs: BlobStorage,
-    ) -> Self {
+    pub fn new(parts: StateParts) -> Self {
+        let StateParts {
+            db,
+            settings,
+            tokens,
+            metrics,
+            blobs,
+            server_actor,
+            decoy_password_hash,
+        } = parts;
         let cache = settings.sync.cache_documents;
         Self {
             db,
@@ -60,7 +85,8 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             digest: Arc::new(Sha256Digest),
-            server_actor: ActorId::random(),
+            server_actor,
+            decoy_password_hash: Arc::new(decoy_password_hash),
             metrics,
             blobs,
         }

@@ -46,6 +46,9 @@ pub enum AuthorityError {
     /// The write does not fit the form: an unknown field, a wrong type, code or length.
     #[error("{0}")]
     Form(FormError),
+    /// A household moved to a region that is not an existing village in the writer's scope.
+    #[error("`{0}` is not a village you may move households to")]
+    RegionNotAllowed(String),
     /// A new entry lacks a field the form requires.
     #[error("the new entry `{path}` lacks `{field}`")]
     EntryIncomplete {
@@ -68,6 +71,7 @@ impl AuthorityError {
             AuthorityError::UnsupportedOperation(_) => "operation-unsupported",
             AuthorityError::Form(err) => err.code(),
             AuthorityError::EntryIncomplete { .. } => "entry-incomplete",
+            AuthorityError::RegionNotAllowed(_) => "region-invalid",
         }
     }
 }
@@ -93,6 +97,11 @@ const COUNTY_ONLY: &[&[&str]] = &[
     &["monitoring"],
 ];
 
+/// Whether `role` may move households to another village.
+pub fn may_move_households(role: Role) -> bool {
+    may_write(role, &DocPath::from_keys(REGION_FIELD))
+}
+
 /// Whether `role` may write the field at `path`.
 pub fn may_write(role: Role, path: &DocPath) -> bool {
     match role {
@@ -107,17 +116,43 @@ pub fn may_write(role: Role, path: &DocPath) -> bool {
     }
 }
 
+/// Who writes, for the checks that depend on it.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterRights<'a> {
+    /// The writer's role.
+    pub role: Role,
+    /// The villages a household may be moved to: existing villages inside the writer's
+    /// scope (empty for roles that may not move households).
+    pub villages: &'a BTreeSet<String>,
+}
+
+/// The field a household's village is written in.
+const REGION_FIELD: [&str; 2] = ["household", "region_code"];
+
+/// Checks a write of the household's village: only to an existing village in scope.
+pub fn check_region(villages: &BTreeSet<String>, value: &Value<'_>) -> Result<(), AuthorityError> {
+    match value {
+        Value::Scalar(s) => match s.as_ref() {
+            automerge::ScalarValue::Str(code) if villages.contains(code.as_str()) => Ok(()),
+            other => Err(AuthorityError::RegionNotAllowed(other.to_string())),
+        },
+        Value::Object(_) => Err(AuthorityError::RegionNotAllowed("an object".into())),
+    }
+}
+
 /// Checks the patches produced by applying a device's changes against `before`, the
 /// document as it was before the changes, and `after`, the document with them: every
-/// written path is a field of the form that `role` may write, every value (the visible one
-/// and any concurrent one a conflict hides) has the field's type, containers are only
-/// created as new entries, and new entries carry the fields the form requires.
+/// written path is a field of the form that the writer may write, every value (the visible
+/// one and any concurrent one a conflict hides) has the field's type, containers are only
+/// created as new entries, new entries carry the fields the form requires, and a household
+/// moves only to a village the writer may move it to.
 pub fn check_patches(
-    role: Role,
+    writer: WriterRights<'_>,
     before: &Automerge,
     after: &Automerge,
     patches: &[Patch],
 ) -> Result<(), AuthorityError> {
+    let role = writer.role;
     let created: BTreeSet<DocPath> = patches
         .iter()
         .filter_map(|p| match &p.action {
@@ -146,6 +181,9 @@ pub fn check_patches(
                 check_put(role, &created, &path, &value.0, || {
                     value_before(before, &patch.obj, key)
                 })?;
+                if path.keys() == REGION_FIELD {
+                    check_region(writer.villages, &value.0)?;
+                }
                 if *conflict {
                     check_concurrent(after, &patch.obj, key, &path)?;
                 }

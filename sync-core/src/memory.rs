@@ -29,6 +29,8 @@ pub struct MemoryServer {
     devices: BTreeMap<String, Device>,
     /// Every conflict recorded, in order.
     pub conflicts: Vec<(DocId, Conflict)>,
+    /// The villages households may be moved to (those of the households created).
+    villages: std::sync::Arc<BTreeSet<String>>,
     /// Number of documents loaded for requests (0 for an up-to-date check).
     pub loads: usize,
     actor: Option<ActorId>,
@@ -52,6 +54,8 @@ impl MemoryServer {
     ) -> Result<(), DocError> {
         let actor = self.actor.clone().unwrap_or_else(ActorId::random);
         let doc = HouseholdDoc::create(record, actor, time)?;
+        std::sync::Arc::make_mut(&mut self.villages)
+            .insert(record.household.region_code.as_str().to_owned());
         self.docs.insert(id, doc.into_automerge());
         Ok(())
     }
@@ -77,6 +81,7 @@ impl MemoryServer {
                 context: DeviceContext {
                     role,
                     actors: actors.iter().cloned().collect::<HashSet<_>>(),
+                    villages: std::sync::Arc::default(),
                 },
                 scope: scope.into_iter().collect(),
                 belief: Belief::new(),
@@ -118,9 +123,12 @@ impl MemoryServer {
     /// Handles one encoded request from `device` and returns the encoded reply.
     pub fn handle(&mut self, device: &str, bytes: &[u8]) -> Result<Vec<u8>, ProtocolError> {
         let decoded = decode_request(bytes, &Limits::default())?;
-        let Some(dev) = self.devices.get(device).cloned() else {
+        let Some(mut dev) = self.devices.get(device).cloned() else {
             return Err(ProtocolError::Malformed(format!("unknown device {device}")));
         };
+        if crate::authority::may_move_households(dev.context.role) {
+            dev.context.villages = self.villages.clone();
+        }
         let scope: Scope = dev
             .scope
             .iter()

@@ -9,6 +9,9 @@ use crate::tablet::Tablet;
 use serde::Deserialize;
 use std::io::{Read, Seek, SeekFrom};
 
+/// The header naming the device an upload belongs to.
+const DEVICE_HEADER: &str = "x-zoufang-device";
+
 /// Chunks are at most this large even if the server takes more: a lost chunk on a rural
 /// link is cheap to resend.
 const MAX_CHUNK: usize = 512 * 1024;
@@ -36,27 +39,36 @@ impl ServerApi {
     async fn start_upload(
         &self,
         token: &str,
+        device: &str,
         photo: &QueuedPhoto,
     ) -> Result<UploadStatus, TabletError> {
         let request = self
             .client()
             .post(self.url("/api/v1/photos/uploads"))
             .bearer_auth(token)
+            .header(DEVICE_HEADER, device)
             .json(&serde_json::json!({ "hash": photo.hash, "size": photo.size }));
         self.json(request).await
     }
 
-    async fn upload_status(&self, token: &str, hash: &str) -> Result<UploadStatus, TabletError> {
+    async fn upload_status(
+        &self,
+        token: &str,
+        device: &str,
+        hash: &str,
+    ) -> Result<UploadStatus, TabletError> {
         let request = self
             .client()
             .get(self.url(&format!("/api/v1/photos/uploads/{hash}")))
-            .bearer_auth(token);
+            .bearer_auth(token)
+            .header(DEVICE_HEADER, device);
         self.json(request).await
     }
 
     async fn put_chunk(
         &self,
         token: &str,
+        device: &str,
         hash: &str,
         offset: u64,
         chunk: Vec<u8>,
@@ -65,16 +77,23 @@ impl ServerApi {
             .client()
             .put(self.url(&format!("/api/v1/photos/uploads/{hash}?offset={offset}")))
             .bearer_auth(token)
+            .header(DEVICE_HEADER, device)
             .header("content-type", "application/octet-stream")
             .body(chunk);
         self.json(request).await
     }
 
-    async fn finish_upload(&self, token: &str, hash: &str) -> Result<(), TabletError> {
+    async fn finish_upload(
+        &self,
+        token: &str,
+        device: &str,
+        hash: &str,
+    ) -> Result<(), TabletError> {
         let request = self
             .client()
             .post(self.url(&format!("/api/v1/photos/uploads/{hash}/finish")))
-            .bearer_auth(token);
+            .bearer_auth(token)
+            .header(DEVICE_HEADER, device);
         self.send(request).await?;
         Ok(())
     }
@@ -125,9 +144,12 @@ impl Tablet {
     ) -> Result<(), TabletError> {
         let path = self.store.photo_path(&photo.hash);
         let size = photo.size as u64;
+        // An upload belongs to the device that started it.
+        let device = account.device_id.clone();
+        let device = device.as_str();
         let mut status = self
             .with_login(api, account, |token| async move {
-                api.start_upload(&token, photo).await
+                api.start_upload(&token, device, photo).await
             })
             .await?;
         let chunk_len = status.max_chunk_bytes.clamp(1, MAX_CHUNK) as u64;
@@ -139,7 +161,7 @@ impl Tablet {
             status = match self
                 .with_login(api, account, |token| {
                     let chunk = chunk.clone();
-                    async move { api.put_chunk(&token, hash, offset, chunk).await }
+                    async move { api.put_chunk(&token, device, hash, offset, chunk).await }
                 })
                 .await
             {
@@ -147,7 +169,7 @@ impl Tablet {
                 // Someone (an earlier attempt) got further: continue from the server's offset.
                 Err(TabletError::Server { code, .. }) if code == "upload-offset-mismatch" => {
                     self.with_login(api, account, |token| async move {
-                        api.upload_status(&token, hash).await
+                        api.upload_status(&token, device, hash).await
                     })
                     .await?
                 }
@@ -164,7 +186,7 @@ impl Tablet {
         if !status.complete {
             let hash = photo.hash.as_str();
             self.with_login(api, account, |token| async move {
-                api.finish_upload(&token, hash).await
+                api.finish_upload(&token, device, hash).await
             })
             .await?;
         }

@@ -107,6 +107,46 @@ pub fn with_exif(jpeg: &[u8]) -> Vec<u8> {
     out
 }
 
+/// [`with_exif`], with the EXIF written the way several camera and tablet makers write it:
+/// the Exif sub-IFD carries a non-zero next-IFD pointer (the specification wants zero).
+pub fn with_quirky_exif(jpeg: &[u8]) -> Vec<u8> {
+    let mut out = with_exif(jpeg);
+    // The TIFF header follows SOI (2), APP1 marker and length (4) and "Exif\0\0" (6).
+    let tiff = 12;
+    let big_endian = &out[tiff..tiff + 2] == b"MM";
+    let read16 = |b: &[u8], at: usize| {
+        let v = [b[at], b[at + 1]];
+        usize::from(if big_endian {
+            u16::from_be_bytes(v)
+        } else {
+            u16::from_le_bytes(v)
+        })
+    };
+    let read32 = |b: &[u8], at: usize| {
+        let v = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+        (if big_endian {
+            u32::from_be_bytes(v)
+        } else {
+            u32::from_le_bytes(v)
+        }) as usize
+    };
+    let ifd0 = tiff + read32(&out, tiff + 4);
+    let exif_ifd = (0..read16(&out, ifd0))
+        .map(|i| ifd0 + 2 + 12 * i)
+        .find(|&entry| read16(&out, entry) == 0x8769)
+        .map(|entry| tiff + read32(&out, entry + 8))
+        .expect("an Exif sub-IFD");
+    let next = exif_ifd + 2 + 12 * read16(&out, exif_ifd);
+    let pointer = (ifd0 - tiff) as u32;
+    let bytes = if big_endian {
+        pointer.to_be_bytes()
+    } else {
+        pointer.to_le_bytes()
+    };
+    out[next..next + 4].copy_from_slice(&bytes);
+    out
+}
+
 /// A tiny PNG whose header claims `side`×`side` pixels: a decompression bomb.
 pub fn png_bomb(side: u32) -> Vec<u8> {
     let mut bytes = Vec::new();

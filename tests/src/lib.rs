@@ -215,6 +215,31 @@ impl TestApp {
             .await
             .unwrap();
         }
+        let regions = [
+            ("652822", "轮台县", "COUNTY", Some("6528")),
+            ("652822100", "轮台镇", "TOWNSHIP", Some("652822")),
+            ("652822100201", "一村", "VILLAGE", Some("652822100")),
+            ("652822100202", "二村", "VILLAGE", Some("652822100")),
+            ("652823", "尉犁县", "COUNTY", Some("6528")),
+            ("652823100", "尉犁镇", "TOWNSHIP", Some("652823")),
+            ("652823100201", "尉犁一村", "VILLAGE", Some("652823100")),
+        ];
+        zoufang_server::store::regions::insert_many(
+            &self.state.db,
+            regions
+                .iter()
+                .map(
+                    |(code, name, level, parent)| zoufang_server::store::entities::region::Model {
+                        code: (*code).into(),
+                        name: (*name).into(),
+                        level: (*level).into(),
+                        parent: parent.map(Into::into),
+                    },
+                )
+                .collect(),
+        )
+        .await
+        .unwrap();
         let mut rng = SampleRng::new(42);
         for (village, count) in [("652822100201", 3), ("652822100202", 2)] {
             let code = RegionCode::parse(village).unwrap();

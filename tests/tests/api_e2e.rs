@@ -16,13 +16,13 @@ on_both_databases! {
         let refresh = tokens["refresh_token"].as_str().unwrap();
         let (status, fresh) = app.post("", "/api/v1/auth/refresh", &serde_json::json!({ "refresh_token": refresh })).await;
         assert_eq!(status, 200, "{fresh}");
-        let (status, reused) = app.post("", "/api/v1/auth/refresh", &serde_json::json!({ "refresh_token": refresh })).await;
-        assert_eq!((status, reused["code"].as_str()), (401, Some("refresh-token-invalid")), "a refresh token works once");
         let next = fresh["refresh_token"].as_str().unwrap();
         let response = app.client.post(app.url("/api/v1/auth/logout")).json(&serde_json::json!({ "refresh_token": next })).send().await.unwrap();
         assert_eq!(response.status(), 204);
         let (status, _) = app.post("", "/api/v1/auth/refresh", &serde_json::json!({ "refresh_token": next })).await;
         assert_eq!(status, 401);
+        let (status, ended) = app.get(fresh["access_token"].as_str().unwrap(), "/api/v1/devices").await;
+        assert_eq!((status, ended["code"].as_str()), (401, Some("session-revoked")), "logout ends the access token too");
         let (status, bad) = app.post("", "/api/v1/auth/login", &serde_json::json!({ "username": "helper_a", "password": "wrong password" })).await;
         assert_eq!((status, bad["code"].as_str()), (401, Some("credentials-invalid")));
         assert!(bad["message_zh"].as_str().unwrap().contains("登录"));
@@ -96,14 +96,20 @@ on_both_databases! {
     }
 
     async fn health_readiness_metrics_and_openapi(backend: Backend) {
-        let Some(app) = TestApp::spawn(backend).await else { return };
+        let Some(app) = TestApp::spawn_with(backend, |s| {
+            s.telemetry.metrics_token = zoufang_server::settings::Secret::new("scrape-me");
+        }).await else { return };
         for path in ["/healthz", "/readyz"] {
             let response = app.client.get(app.url(path)).send().await.unwrap();
             assert_eq!(response.status(), 200, "{path}");
         }
         let mut a = app.tablet("helper_a").await;
         a.sync().await.unwrap();
-        let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let anonymous = app.client.get(app.url("/metrics")).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "metrics are not public");
+        let (status, _) = app.get(&a.token, "/metrics").await;
+        assert_eq!(status, 403, "nor for a helper");
+        let metrics = app.client.get(app.url("/metrics")).bearer_auth("scrape-me").send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("zoufang_sync_requests_total"), "{metrics}");
         assert!(metrics.contains("zoufang_sync_duration_seconds"));
         let spec: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();

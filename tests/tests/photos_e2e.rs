@@ -82,10 +82,18 @@ async fn get_bytes(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
     (status, response.bytes().await.unwrap().to_vec())
 }
 
-fn staged_files(app: &TestApp) -> usize {
-    std::fs::read_dir(app.state.settings.data_dir.join("uploads"))
+/// Uploads and staged chunks left in the database.
+async fn staged_rows(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use zoufang_server::store::entities::{photo_upload, photo_upload_chunk};
+    photo_upload::Entity::find()
+        .count(&app.state.db)
+        .await
         .unwrap()
-        .count()
+        + photo_upload_chunk::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap()
 }
 
 on_both_databases! {
@@ -164,7 +172,7 @@ on_both_databases! {
         assert_eq!((status, body["code"].as_str()), (422, Some("photo-too-many-pixels")), "{body}");
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
 
-        assert_eq!(staged_files(&app), 0, "no staged bytes are left behind");
+        assert_eq!(staged_rows(&app).await, 0, "no staged bytes are left behind");
         let blobs = app.state.settings.data_dir.join("blobs");
         let stored = walk(&blobs);
         assert!(stored.is_empty(), "nothing reached the blob store: {stored:?}");
@@ -251,8 +259,21 @@ on_both_databases! {
         let cut = tablet.run(&["sync"], "").await;
         assert_eq!(cut.status, 3, "{} {}", cut.out, cut.err);
         let token = app.token("helper_a").await;
-        let (status, partial) = app.get(&token, &format!("/api/v1/photos/uploads/{hash}")).await;
-        assert_eq!(status, 200, "{partial}");
+        // The upload belongs to the tablet's device: asked without it, there is none.
+        let (status, _) = app.get(&token, &format!("/api/v1/photos/uploads/{hash}")).await;
+        assert_eq!(status, 404);
+        let (_, devices) = app.get(&token, "/api/v1/devices").await;
+        let device = devices[0]["id"].as_str().unwrap().to_owned();
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/photos/uploads/{hash}")))
+            .bearer_auth(&token)
+            .header("x-zoufang-device", &device)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let partial: Value = response.json().await.unwrap();
         let reached = partial["offset"].as_u64().unwrap();
         assert!(reached > 0 && reached < photo.len() as u64, "part of it arrived: {reached}");
         assert_eq!(reached % CHUNK as u64, 0, "only whole chunks are kept");

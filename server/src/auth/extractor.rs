@@ -1,9 +1,10 @@
 use super::Claims;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::tokens::{self, Liveness};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use std::future::{Ready, ready};
+use futures_util::future::LocalBoxFuture;
 use zoufang_schemas::{RegionCode, Role};
 
 /// The authenticated caller, from `Authorization: Bearer <access token>`.
@@ -17,6 +18,8 @@ pub struct AuthUser {
     pub role: Role,
     /// Region-code prefix.
     pub scope: RegionCode,
+    /// The token family of the session.
+    pub family: String,
 }
 
 impl AuthUser {
@@ -26,6 +29,7 @@ impl AuthUser {
             name: claims.name,
             role: Role::from_code(&claims.role)?,
             scope: RegionCode::parse(&claims.scope).ok()?,
+            family: claims.fam,
         })
     }
 
@@ -49,14 +53,18 @@ impl AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req))
+        let req = req.clone();
+        Box::pin(async move { extract(&req).await })
     }
 }
 
-fn extract(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// The bearer token's user, if the token verifies and its session is live: the token's
+/// family not revoked (logout, device revoked, refresh token reused) and its user not
+/// disabled. Checked on every request, so revocation takes effect at once.
+async fn extract(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("no state".into()))?;
@@ -72,5 +80,11 @@ fn extract(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .tokens
         .verify(token)
         .ok_or(ApiError::Unauthorized("token-invalid"))?;
-    AuthUser::from_claims(claims).ok_or(ApiError::Unauthorized("token-invalid"))
+    let user = AuthUser::from_claims(claims).ok_or(ApiError::Unauthorized("token-invalid"))?;
+    match tokens::liveness(&state.db, &user.family, user.id).await? {
+        Liveness::Live => Ok(user),
+        Liveness::Revoked => Err(ApiError::Unauthorized("session-revoked")),
+        Liveness::DeviceRevoked => Err(ApiError::DeviceRevoked),
+        Liveness::UserDisabled => Err(ApiError::Unauthorized("user-disabled")),
+    }
 }

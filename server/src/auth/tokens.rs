@@ -12,6 +12,9 @@ pub struct Claims {
     pub scope: String,
     /// Username, for logs.
     pub name: String,
+    /// The token family (the login this token descends from), checked live on every
+    /// request.
+    pub fam: String,
     /// Issued at (Unix seconds).
     pub iat: i64,
     /// Expiry (Unix seconds).
@@ -74,6 +77,7 @@ mod tests {
             role: "HELPER".into(),
             scope: "652822100201".into(),
             name: "u".into(),
+            fam: "f".into(),
             iat: now,
             exp: now + exp_in,
         }

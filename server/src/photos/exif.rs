@@ -1,5 +1,7 @@
 //! What a photo's EXIF says about when, where and with what it was taken, and how it is
-//! turned. Missing or broken EXIF is not an error: the fields stay empty.
+//! turned. Missing or broken EXIF is not an error: the fields stay empty. EXIF that is
+//! partly broken (cameras and tablets write sub-IFDs with a next-IFD pointer, truncated
+//! maker notes, ...) is read leniently: every field that parses is kept.
 
 use exif::{In, Reader, Tag, Value};
 use serde::Serialize;
@@ -22,7 +24,16 @@ pub struct PhotoExif {
 
 /// Reads the EXIF of a JPEG, PNG or WebP.
 pub fn read_exif(bytes: &[u8]) -> PhotoExif {
-    let Ok(exif) = Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+    let mut reader = Reader::new();
+    reader.continue_on_error(true);
+    let read = reader
+        .read_from_container(&mut Cursor::new(bytes))
+        .or_else(|err| {
+            err.distill_partial_result(|errors| {
+                tracing::debug!(?errors, "EXIF partly unreadable; the rest is kept");
+            })
+        });
+    let Ok(exif) = read else {
         return PhotoExif {
             orientation: 1,
             ..PhotoExif::default()

@@ -1,10 +1,12 @@
 //! HTTP routes: each module owns its request and response types and thin handlers.
 
 pub mod auth;
+pub mod body;
 pub mod conflicts;
 pub mod devices;
 pub mod health;
 pub mod households;
+pub mod hygiene;
 pub mod openapi;
 pub mod photos;
 pub mod sync;

@@ -3,9 +3,9 @@
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::photos::storage::Variant;
-use crate::services::photos::{self, PhotoView, UploadStatus};
+use crate::services::photos::{self, PhotoView, UploadStatus, Uploader};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -25,8 +25,16 @@ pub struct ChunkQuery {
     pub offset: u64,
 }
 
-/// Starts an upload, or tells where an earlier one stands; `complete` when the server
-/// already has the photo (it is never sent again).
+/// The device an upload request names (`X-Zoufang-Device`), if any.
+fn device_of(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(super::sync::DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Starts an upload, or tells where the caller's earlier one stands; `complete` when the
+/// server has the photo and the caller may read it (it is never sent again). An upload
+/// belongs to the user, and to the device named by `X-Zoufang-Device` if one is.
 #[utoipa::path(post, path = "/api/v1/photos/uploads", request_body = StartUpload,
     responses((status = 200, body = UploadStatus), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -34,10 +42,15 @@ pub struct ChunkQuery {
 pub async fn start(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     body: web::Json<StartUpload>,
 ) -> Result<web::Json<UploadStatus>, ApiError> {
+    let who = Uploader {
+        user: &user,
+        device: device_of(&req),
+    };
     Ok(web::Json(
-        photos::start(&state, &user, &body.hash, body.size).await?,
+        photos::start(&state, who, &body.hash, body.size).await?,
     ))
 }
 
@@ -47,10 +60,15 @@ pub async fn start(
 #[get("/api/v1/photos/uploads/{hash}")]
 pub async fn status(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
+    req: HttpRequest,
     hash: web::Path<String>,
 ) -> Result<web::Json<UploadStatus>, ApiError> {
-    Ok(web::Json(photos::status(&state, &hash).await?))
+    let who = Uploader {
+        user: &user,
+        device: device_of(&req),
+    };
+    Ok(web::Json(photos::status(&state, who, &hash).await?))
 }
 
 /// Appends one chunk (the raw bytes as the body) at `offset`.
@@ -61,7 +79,8 @@ pub async fn status(
 #[put("/api/v1/photos/uploads/{hash}")]
 pub async fn append(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
+    req: HttpRequest,
     hash: web::Path<String>,
     query: web::Query<ChunkQuery>,
     mut payload: web::Payload,
@@ -78,8 +97,12 @@ pub async fn append(
         }
         chunk.extend_from_slice(&part);
     }
+    let who = Uploader {
+        user: &user,
+        device: device_of(&req),
+    };
     Ok(web::Json(
-        photos::append(&state, &hash, query.offset, &chunk).await?,
+        photos::append(&state, who, &hash, query.offset, chunk).await?,
     ))
 }
 
@@ -92,9 +115,14 @@ pub async fn append(
 pub async fn finish(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     hash: web::Path<String>,
 ) -> Result<web::Json<PhotoView>, ApiError> {
-    Ok(web::Json(photos::finish(&state, &user, &hash).await?))
+    let who = Uploader {
+        user: &user,
+        device: device_of(&req),
+    };
+    Ok(web::Json(photos::finish(&state, who, &hash).await?))
 }
 
 /// A photo's record with its EXIF facts, for a household in the caller's scope.
@@ -120,8 +148,8 @@ pub async fn image(
     user: AuthUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (hash, variant) = path.into_inner();
-    let variant = match variant.as_str() {
+    let (hash, variant_name) = path.into_inner();
+    let variant = match variant_name.as_str() {
         "original" => Variant::Original,
         "thumbnail" => Variant::Thumbnail,
         "preview" => Variant::Preview,
@@ -132,8 +160,27 @@ pub async fn image(
         }
     };
     let (bytes, media_type) = photos::image(&state, &user, &hash, variant).await?;
+    let extension = match media_type.as_str() {
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "jpg",
+    };
+    // The original is evidence to download, never a page to render: a file that is both
+    // an image and HTML is served as an attachment under a policy that runs nothing.
+    let disposition = match variant {
+        Variant::Original => "attachment",
+        _ => "inline",
+    };
     Ok(HttpResponse::Ok()
         .content_type(media_type)
-        .insert_header(("cache-control", "private, max-age=31536000, immutable"))
+        .insert_header((
+            "content-disposition",
+            format!(
+                "{disposition}; filename=\"{}-{variant_name}.{extension}\"",
+                &hash[..16.min(hash.len())]
+            ),
+        ))
+        .insert_header(("content-security-policy", "default-src 'none'; sandbox"))
+        .insert_header(("cache-control", "private, no-store"))
         .body(bytes))
 }

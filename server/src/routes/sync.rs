@@ -2,44 +2,11 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::services::sync::{self as sync_service, SyncFigures};
 use crate::state::AppState;
-use actix_web::dev::Decompress;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use futures_util::StreamExt;
 use std::time::Instant;
 
 /// The header naming the syncing device.
 pub const DEVICE_HEADER: &str = "x-zoufang-device";
-
-/// Reads the body, decompressing it per `Content-Encoding`, up to `limit` bytes.
-async fn read_body(
-    req: &HttpRequest,
-    payload: web::Payload,
-    limit: usize,
-) -> Result<Vec<u8>, ApiError> {
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit)
-        && req
-            .headers()
-            .get(actix_web::http::header::CONTENT_ENCODING)
-            .is_none()
-    {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-    let mut stream = Decompress::from_headers(payload.into_inner(), req.headers());
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest("body-unreadable", e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
 
 /// Sync: a CBOR `SyncRequest` in (optionally gzip/zstd/br compressed), a CBOR `SyncReply`
 /// out. The device is named by the `X-Zoufang-Device` header. A revoked device gets 410
@@ -72,13 +39,14 @@ pub async fn sync(
             )
         })?
         .to_owned();
-    let body = match read_body(&req, payload, state.settings.sync.max_body_bytes).await {
-        Ok(body) => body,
-        Err(err) => {
-            sync_service::observe(started, 0, 0, &SyncFigures::default(), err.code());
-            return Err(err);
-        }
-    };
+    let body =
+        match super::body::read_limited(&req, payload, state.settings.sync.max_body_bytes).await {
+            Ok(body) => body,
+            Err(err) => {
+                sync_service::observe(started, 0, 0, &SyncFigures::default(), err.code());
+                return Err(err);
+            }
+        };
     match sync_service::sync(&state, &user, &device, &body).await {
         Ok((reply, figures)) => {
             sync_service::observe(started, body.len(), reply.len(), &figures, "ok");

@@ -1,122 +1,15 @@
-//! Accounts, tokens and devices.
+//! Accounts and devices.
 
-use crate::auth::{AuthUser, Claims};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::audit::{self, Event};
 use crate::store::entities::{device, user};
-use crate::store::{devices, now, users};
-use base64::Engine as _;
-use rand::RngCore;
+use crate::store::tokens::{self, RevokeReason};
+use crate::store::{devices, server_actors, users};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use zoufang_schemas::{RegionCode, Role};
-
-/// Tokens handed out at login and refresh.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TokenPair {
-    /// Short-lived JWT for `Authorization: Bearer`.
-    pub access_token: String,
-    /// Long-lived token for `POST /api/v1/auth/refresh`; single use.
-    pub refresh_token: String,
-    /// `Bearer`.
-    pub token_type: String,
-    /// Access token lifetime in seconds.
-    pub expires_in: i64,
-    /// The user's role.
-    pub role: String,
-    /// The user's region scope.
-    pub scope: String,
-}
-
-fn refresh_hash(state: &AppState, token: &str) -> String {
-    hex::encode(state.digest.digest(token.as_bytes()))
-}
-
-async fn issue(state: &AppState, account: &user::Model) -> Result<TokenPair, ApiError> {
-    let iat = now();
-    let ttl = state.settings.auth.access_ttl_secs;
-    let claims = Claims {
-        sub: account.id,
-        role: account.role.clone(),
-        scope: account.scope.clone(),
-        name: account.username.clone(),
-        iat,
-        exp: iat + ttl,
-    };
-    let access_token = state
-        .tokens
-        .sign(&claims)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let refresh_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-    devices::store_refresh(
-        &state.db,
-        account.id,
-        refresh_hash(state, &refresh_token),
-        iat + state.settings.auth.refresh_ttl_secs,
-    )
-    .await?;
-    Ok(TokenPair {
-        access_token,
-        refresh_token,
-        token_type: "Bearer".into(),
-        expires_in: ttl,
-        role: account.role.clone(),
-        scope: account.scope.clone(),
-    })
-}
-
-/// Checks a password and hands out tokens.
-pub async fn login(
-    state: &AppState,
-    username: &str,
-    password: &str,
-) -> Result<TokenPair, ApiError> {
-    let account = users::find_by_username(&state.db, username).await?;
-    let passwords = state.passwords.clone();
-    let (password, hash) = (
-        password.to_owned(),
-        account.as_ref().map(|a| a.password_hash.clone()),
-    );
-    // Argon2 is deliberately slow and memory-hard: off the async workers, a few at a time.
-    let _permit = state
-        .password_checks
-        .acquire()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let verified =
-        tokio::task::spawn_blocking(move || hash.is_some_and(|h| passwords.verify(&password, &h)))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-    match account {
-        Some(account) if verified && !account.disabled => issue(state, &account).await,
-        Some(account) if verified && account.disabled => {
-            Err(ApiError::Unauthorized("user-disabled"))
-        }
-        _ => Err(ApiError::Unauthorized("credentials-invalid")),
-    }
-}
-
-/// Exchanges a live refresh token for a new pair; the old one is revoked.
-pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair, ApiError> {
-    let taken = devices::take_refresh(&state.db, &refresh_hash(state, refresh_token))
-        .await?
-        .ok_or(ApiError::Unauthorized("refresh-token-invalid"))?;
-    let account = users::find(&state.db, taken.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized("refresh-token-invalid"))?;
-    if account.disabled {
-        return Err(ApiError::Unauthorized("user-disabled"));
-    }
-    issue(state, &account).await
-}
-
-/// Revokes a refresh token.
-pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), ApiError> {
-    devices::take_refresh(&state.db, &refresh_hash(state, refresh_token)).await?;
-    Ok(())
-}
 
 /// A device registration.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -187,16 +80,27 @@ pub async fn register_device(
             "give 1–16 actor ids, lowercase hex of 16–32 bytes".into(),
         ));
     }
+    let distinct: BTreeSet<&String> = registration.actors.iter().collect();
+    if distinct.len() != registration.actors.len() {
+        return Err(ApiError::BadRequest(
+            "actor-repeated",
+            "each actor id may be given once".into(),
+        ));
+    }
+    let taken = |actor: String| {
+        ApiError::Conflict(
+            "actor-taken",
+            format!("actor {actor} already signs for another device or the server"),
+        )
+    };
     let id = uuid::Uuid::new_v4().to_string();
     let txn = crate::store::begin_write(&state.db).await?;
-    let device = devices::register(&txn, &id, user.id, name, &registration.actors)
+    if let Some(actor) = server_actors::first_of(&txn, &registration.actors).await? {
+        return Err(taken(actor));
+    }
+    let device = devices::register(&txn, &id, user.id, name, &registration.actors, &user.family)
         .await?
-        .map_err(|actor| {
-            ApiError::Conflict(
-                "actor-taken",
-                format!("actor {actor} already belongs to a device"),
-            )
-        })?;
+        .map_err(taken)?;
     audit::append(
         &txn,
         state.digest.as_ref(),
@@ -305,20 +209,27 @@ pub async fn set_password(
     commit_audited(txn, state, actor, "user.passwd", username).await
 }
 
-/// Disables an account.
+/// Disables an account: its sessions end at their next request.
 pub async fn disable_user(state: &AppState, actor: &str, username: &str) -> Result<(), ApiError> {
     let txn = crate::store::begin_write(&state.db).await?;
-    if !users::set_disabled(&txn, username, true).await? {
+    let Some(account) = users::find_by_username(&txn, username).await? else {
         return Err(ApiError::NotFound(format!("user {username}")));
-    }
+    };
+    users::set_disabled(&txn, username, true).await?;
+    tokens::revoke_user_families(&txn, account.id, RevokeReason::UserDisabled).await?;
     commit_audited(txn, state, actor, "user.disable", username).await
 }
 
-/// Revokes a device: its next sync is refused with `device-revoked`.
+/// Revokes a device: its next sync is refused with `device-revoked`, and the session it
+/// was registered with ends (its refresh tokens and access tokens stop working).
 pub async fn revoke_device(state: &AppState, actor: &str, id: &str) -> Result<(), ApiError> {
     let txn = crate::store::begin_write(&state.db).await?;
-    if !devices::revoke(&txn, id).await? {
+    let Some(found) = devices::find(&txn, id).await? else {
         return Err(ApiError::NotFound(format!("device {id}")));
+    };
+    devices::revoke(&txn, id).await?;
+    if let Some(family) = &found.token_family {
+        tokens::revoke_family(&txn, family, RevokeReason::DeviceRevoked).await?;
     }
     commit_audited(txn, state, actor, "device.revoke", id).await
 }

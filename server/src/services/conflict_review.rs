@@ -194,6 +194,7 @@ async fn try_resolve(
             format!("a {} may not write {path}", user.role),
         ));
     }
+    check_value(state, user, &path, &value).await?;
     let doc_id = DocId::parse(&view.household)
         .ok_or_else(|| ApiError::Internal("bad document id".into()))?;
     let loaded = load_at(state, &state.db, &doc_id, None)
@@ -216,7 +217,12 @@ async fn try_resolve(
             bytes: c.bytes().into_owned(),
         })
         .collect();
-    let record = doc.read().map_err(|e| ApiError::Internal(e.to_string()))?;
+    // A record that does not read back (data stored before the form was enforced) keeps
+    // its last projection rather than failing the resolution.
+    let record = doc
+        .read()
+        .inspect_err(|e| tracing::warn!(household = %doc_id, error = %e, "record unreadable; projection kept"))
+        .ok();
     let txn = crate::store::begin_write(&state.db).await?;
     let origin = Origin {
         device_id: None,
@@ -233,7 +239,9 @@ async fn try_resolve(
     )
     .await
     .map_err(ApiError::from)?;
-    documents::project(&txn, &doc_id, &record).await?;
+    if let Some(record) = &record {
+        documents::project(&txn, &doc_id, record).await?;
+    }
     let detail = serde_json::json!({ "value": value, "note": resolution.note, "candidate": resolution.candidate });
     if !conflicts::mark_resolved(&txn, id, user.id, &detail).await? {
         return Err(ApiError::Conflict(
@@ -262,4 +270,30 @@ async fn try_resolve(
         },
     );
     show(state, user, id).await
+}
+
+/// The resolution's value must fit the form at the conflict's path (a candidate may not:
+/// values stored before the form was enforced), and a household may only move to a
+/// village in the resolver's scope.
+async fn check_value(
+    state: &AppState,
+    user: &AuthUser,
+    path: &DocPath,
+    value: &serde_json::Value,
+) -> Result<(), ApiError> {
+    use zoufang_schemas::form::{Scalar, form};
+    form()
+        .check_value(path.keys(), Scalar::from_json(value))
+        .map_err(|e| ApiError::BadRequest(e.code(), e.to_string()))?;
+    if path.keys() == ["household", "region_code"] {
+        let villages =
+            crate::store::regions::villages_under(&state.db, user.scope.as_str()).await?;
+        if !value.as_str().is_some_and(|v| villages.contains(v)) {
+            return Err(ApiError::BadRequest(
+                "region-invalid",
+                format!("{value} is not a village in your scope"),
+            ));
+        }
+    }
+    Ok(())
 }

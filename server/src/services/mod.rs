@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod conflict_review;
 pub mod documents;
 pub mod photos;
+pub mod sessions;
 pub mod sync;

@@ -1,8 +1,11 @@
 //! Photo uploads: start (or resume) an upload for a hash and size, ask its offset, append
 //! chunks strictly in order, finish. Finishing verifies the hash, checks and decodes the
 //! image under limits, stores the original byte for byte with a thumbnail and a preview,
-//! and records the EXIF facts. Bytes in flight are staged in `data_dir/uploads`; a photo
-//! that fails any check is removed with its staging, so nothing is left half-stored.
+//! and records the EXIF facts. An upload belongs to the user (and device) that started it:
+//! no one else sees or extends it. Bytes in flight are staged in the database (any server
+//! node can continue an upload), within a quota per user, and forgotten when left
+//! unfinished too long; a photo that fails any check is removed with its staging, so
+//! nothing is left half-stored.
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -10,13 +13,11 @@ use crate::photos::process::{DecodeLimits, PhotoRejection, process};
 use crate::photos::storage::Variant;
 use crate::state::AppState;
 use crate::store::audit::{self, Event};
-use crate::store::entities::blob;
+use crate::store::entities::{blob, photo_upload};
 use crate::store::{now, photos};
 use sea_orm::IntoActiveModel;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
-use tokio::io::AsyncWriteExt;
 use zoufang_schemas::PhotoHash;
 
 /// Where an upload stands.
@@ -83,49 +84,70 @@ fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
     PhotoHash::parse(hash).map_err(|e| ApiError::BadRequest("photo-hash-invalid", e.to_string()))
 }
 
-fn staging(state: &AppState, hash: &PhotoHash) -> PathBuf {
-    state
-        .settings
-        .data_dir
-        .join("uploads")
-        .join(format!("{}.part", hash.as_str()))
+/// Who sends an upload request: the user, and the device when the request names one.
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader<'a> {
+    /// The signed-in user.
+    pub user: &'a AuthUser,
+    /// The device (`X-Zoufang-Device`), if named.
+    pub device: Option<&'a str>,
 }
 
-async fn staged_len(path: &PathBuf) -> u64 {
-    tokio::fs::metadata(path).await.map_or(0, |m| m.len())
+/// An upload another user (or another of the user's devices) started reads as no upload.
+fn no_upload(hash: &PhotoHash) -> ApiError {
+    ApiError::NotFound(format!("no upload of photo {} of yours", hash.as_str()))
 }
 
-fn io(err: std::io::Error) -> ApiError {
-    ApiError::Internal(format!("upload staging: {err}"))
+/// The caller's upload of `hash`, if any; one started by another device of the user is
+/// not the caller's.
+async fn own_upload(
+    state: &AppState,
+    who: Uploader<'_>,
+    hash: &PhotoHash,
+) -> Result<Option<photo_upload::Model>, ApiError> {
+    Ok(photos::upload_of(&state.db, who.user.id, hash.as_str())
+        .await?
+        .filter(|u| u.device_id.is_none() || u.device_id.as_deref() == who.device))
 }
 
-async fn status_of(state: &AppState, hash: &PhotoHash) -> Result<Option<UploadStatus>, ApiError> {
-    let max_chunk_bytes = state.settings.photos.max_chunk_bytes;
-    if let Some(stored) = photos::blob(&state.db, hash.as_str()).await? {
-        return Ok(Some(UploadStatus {
-            hash: stored.hash,
-            size: stored.size as u64,
-            offset: stored.size as u64,
-            complete: true,
-            max_chunk_bytes,
-        }));
+fn status_of_upload(state: &AppState, upload: &photo_upload::Model) -> UploadStatus {
+    UploadStatus {
+        hash: upload.hash.clone(),
+        size: upload.size as u64,
+        offset: upload.received as u64,
+        complete: false,
+        max_chunk_bytes: state.settings.photos.max_chunk_bytes,
     }
-    Ok(match photos::upload(&state.db, hash.as_str()).await? {
-        Some(upload) => Some(UploadStatus {
-            hash: upload.hash,
-            size: upload.size as u64,
-            offset: staged_len(&staging(state, hash)).await,
-            complete: false,
-            max_chunk_bytes,
-        }),
-        None => None,
-    })
 }
 
-/// Starts an upload, or returns where an earlier one stands (or that the photo is stored).
-pub async fn start(
+/// The photo as complete, if it is stored and the caller may read it: only then does the
+/// caller learn that the server has it.
+async fn complete_for(
     state: &AppState,
     user: &AuthUser,
+    hash: &PhotoHash,
+) -> Result<Option<UploadStatus>, ApiError> {
+    let Some(stored) = photos::blob(&state.db, hash.as_str()).await? else {
+        return Ok(None);
+    };
+    if !photos::may_read(&state.db, hash.as_str(), user.id, user.scope.as_str()).await? {
+        return Ok(None);
+    }
+    Ok(Some(UploadStatus {
+        hash: stored.hash,
+        size: stored.size as u64,
+        offset: stored.size as u64,
+        complete: true,
+        max_chunk_bytes: state.settings.photos.max_chunk_bytes,
+    }))
+}
+
+/// Starts an upload, or returns where the caller's earlier one stands (or that the photo
+/// is stored, when the caller may read it; otherwise the caller uploads the bytes, which
+/// proves it holds the photo).
+pub async fn start(
+    state: &AppState,
+    who: Uploader<'_>,
     hash: &str,
     size: u64,
 ) -> Result<UploadStatus, ApiError> {
@@ -143,46 +165,64 @@ pub async fn start(
             format!("{size} bytes is over the limit of {limit} bytes per photo"),
         ));
     }
-    let _guard = state.upload_locks.lock([hash.as_str()]).await;
-    if let Some(status) = status_of(state, &hash).await? {
-        if !status.complete && status.size != size {
+    if let Some(done) = complete_for(state, who.user, &hash).await? {
+        return Ok(done);
+    }
+    if let Some(upload) = photos::upload_of(&state.db, who.user.id, hash.as_str()).await? {
+        if upload.device_id.is_some() && upload.device_id.as_deref() != who.device {
+            return Err(ApiError::Conflict(
+                "upload-of-another-device",
+                "another of your devices is uploading this photo".into(),
+            ));
+        }
+        if upload.size as u64 != size {
             return Err(ApiError::Conflict(
                 "upload-size-mismatch",
                 format!(
                     "an upload of this photo with {} bytes is in progress",
-                    status.size
+                    upload.size
                 ),
             ));
         }
-        return Ok(status);
+        return Ok(status_of_upload(state, &upload));
     }
-    photos::start_upload(&state.db, hash.as_str(), size, user.id).await?;
-    tokio::fs::File::create(staging(state, &hash))
-        .await
-        .map_err(io)?;
-    Ok(UploadStatus {
-        hash: hash.as_str().to_owned(),
-        size,
-        offset: 0,
-        complete: false,
-        max_chunk_bytes: state.settings.photos.max_chunk_bytes,
-    })
+    let quota = state.settings.photos.max_staged_bytes_per_user;
+    let staged = photos::staged_by(&state.db, who.user.id).await? as u64;
+    if staged + size > quota {
+        return Err(ApiError::TooLarge(
+            "upload-quota-exceeded",
+            format!(
+                "your unfinished uploads hold {staged} bytes; at most {quota} may be staged: finish them first"
+            ),
+        ));
+    }
+    let upload =
+        photos::start_upload(&state.db, who.user.id, who.device, hash.as_str(), size).await?;
+    Ok(status_of_upload(state, &upload))
 }
 
-/// Where an upload stands.
-pub async fn status(state: &AppState, hash: &str) -> Result<UploadStatus, ApiError> {
+/// Where the caller's upload stands.
+pub async fn status(
+    state: &AppState,
+    who: Uploader<'_>,
+    hash: &str,
+) -> Result<UploadStatus, ApiError> {
     let hash = parse_hash(hash)?;
-    status_of(state, &hash)
+    if let Some(upload) = own_upload(state, who, &hash).await? {
+        return Ok(status_of_upload(state, &upload));
+    }
+    complete_for(state, who.user, &hash)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no upload of photo {}", hash.as_str())))
+        .ok_or_else(|| no_upload(&hash))
 }
 
-/// Appends a chunk at `offset`, which must be where the upload stands.
+/// Appends a chunk at `offset`, which must be where the caller's upload stands.
 pub async fn append(
     state: &AppState,
+    who: Uploader<'_>,
     hash: &str,
     offset: u64,
-    chunk: &[u8],
+    chunk: Vec<u8>,
 ) -> Result<UploadStatus, ApiError> {
     let hash = parse_hash(hash)?;
     let max = state.settings.photos.max_chunk_bytes;
@@ -192,73 +232,73 @@ pub async fn append(
             format!("a chunk may carry at most {max} bytes"),
         ));
     }
-    let _guard = state.upload_locks.lock([hash.as_str()]).await;
-    let current = status_of(state, &hash)
+    let upload = own_upload(state, who, &hash)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no upload of photo {}", hash.as_str())))?;
-    if current.complete {
-        return Ok(current);
-    }
-    if offset != current.offset {
-        return Err(ApiError::Conflict(
+        .ok_or_else(|| no_upload(&hash))?;
+    let mismatch = |at: i64| {
+        ApiError::Conflict(
             "upload-offset-mismatch",
-            format!(
-                "the upload stands at byte {}, the chunk starts at {offset}",
-                current.offset
-            ),
-        ));
+            format!("the upload stands at byte {at}, the chunk starts at {offset}"),
+        )
+    };
+    if offset != upload.received as u64 {
+        return Err(mismatch(upload.received));
     }
-    if offset + chunk.len() as u64 > current.size {
+    if offset + chunk.len() as u64 > upload.size as u64 {
         return Err(ApiError::BadRequest(
             "upload-exceeds-size",
             format!(
                 "the chunk ends past the announced size of {} bytes",
-                current.size
+                upload.size
             ),
         ));
     }
-    let path = staging(state, &hash);
-    let mut file = tokio::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .await
-        .map_err(io)?;
-    file.write_all(chunk).await.map_err(io)?;
-    file.sync_data().await.map_err(io)?;
+    let len = chunk.len() as u64;
+    if chunk.is_empty() {
+        return Ok(status_of_upload(state, &upload));
+    }
+    let txn = crate::store::begin_write(&state.db).await?;
+    if !photos::append_chunk(&txn, upload.id, offset, chunk).await? {
+        let _ = txn.rollback().await;
+        let now_at = own_upload(state, who, &hash)
+            .await?
+            .map_or(upload.received, |u| u.received);
+        return Err(mismatch(now_at));
+    }
+    txn.commit().await?;
     Ok(UploadStatus {
-        offset: offset + chunk.len() as u64,
-        ..current
+        offset: offset + len,
+        ..status_of_upload(state, &upload)
     })
 }
 
-/// Removes an upload and its staged bytes.
-async fn discard(state: &AppState, hash: &PhotoHash) -> Result<(), ApiError> {
-    let _ = tokio::fs::remove_file(staging(state, hash)).await;
-    photos::end_upload(&state.db, hash.as_str()).await?;
-    Ok(())
-}
-
-/// Finishes an upload: verifies, checks, derives and stores the photo.
-pub async fn finish(state: &AppState, user: &AuthUser, hash: &str) -> Result<PhotoView, ApiError> {
+/// Finishes an upload: verifies, checks, derives and stores the photo. A photo already
+/// stored (another user uploaded it) is not processed again: the matching bytes prove the
+/// caller holds it.
+pub async fn finish(
+    state: &AppState,
+    who: Uploader<'_>,
+    hash: &str,
+) -> Result<PhotoView, ApiError> {
     let hash = parse_hash(hash)?;
-    let _guard = state.upload_locks.lock([hash.as_str()]).await;
-    if let Some(stored) = photos::blob(&state.db, hash.as_str()).await? {
-        return Ok(stored.into());
-    }
-    let upload = photos::upload(&state.db, hash.as_str())
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no upload of photo {}", hash.as_str())))?;
-    let path = staging(state, &hash);
-    let bytes = tokio::fs::read(&path).await.map_err(io)?;
-    if (bytes.len() as u64) < upload.size as u64 {
+    let Some(upload) = own_upload(state, who, &hash).await? else {
+        if complete_for(state, who.user, &hash).await?.is_some()
+            && let Some(stored) = photos::blob(&state.db, hash.as_str()).await?
+        {
+            return Ok(stored.into());
+        }
+        return Err(no_upload(&hash));
+    };
+    if upload.received < upload.size {
         return Err(ApiError::Conflict(
             "upload-incomplete",
-            format!("{} of {} bytes received", bytes.len(), upload.size),
+            format!("{} of {} bytes received", upload.received, upload.size),
         ));
     }
+    let bytes = photos::staged_bytes(&state.db, upload.id).await?;
     let actual = hex::encode(Sha256::digest(&bytes));
     if actual != hash.as_str() {
-        discard(state, &hash).await?;
+        photos::end_upload(&state.db, upload.id).await?;
         return Err(ApiError::Unprocessable(
             "photo-hash-mismatch",
             format!(
@@ -267,6 +307,24 @@ pub async fn finish(state: &AppState, user: &AuthUser, hash: &str) -> Result<Pho
             ),
         ));
     }
+    if let Some(stored) = photos::blob(&state.db, hash.as_str()).await? {
+        let txn = crate::store::begin_write(&state.db).await?;
+        photos::add_holder(&txn, hash.as_str(), who.user.id).await?;
+        photos::end_upload(&txn, upload.id).await?;
+        txn.commit().await?;
+        return Ok(stored.into());
+    }
+    store_new(state, who.user, &hash, &upload, bytes).await
+}
+
+/// Checks, derives and stores a photo new to the server.
+async fn store_new(
+    state: &AppState,
+    user: &AuthUser,
+    hash: &PhotoHash,
+    upload: &photo_upload::Model,
+    bytes: Vec<u8>,
+) -> Result<PhotoView, ApiError> {
     let limits = DecodeLimits {
         max_pixels: state.settings.photos.max_pixels,
         max_alloc: state.settings.photos.max_decode_bytes,
@@ -281,7 +339,7 @@ pub async fn finish(state: &AppState, user: &AuthUser, hash: &str) -> Result<Pho
     let processed = match processed {
         Ok(p) => p,
         Err(rejection) => {
-            discard(state, &hash).await?;
+            photos::end_upload(&state.db, upload.id).await?;
             return Err(match rejection {
                 PhotoRejection::Unsupported => {
                     ApiError::UnsupportedMedia(rejection.code(), rejection.to_string())
@@ -324,7 +382,8 @@ pub async fn finish(state: &AppState, user: &AuthUser, hash: &str) -> Result<Pho
     };
     let txn = crate::store::begin_write(&state.db).await?;
     photos::insert_blob(&txn, model.clone().into_active_model()).await?;
-    photos::end_upload(&txn, hash.as_str()).await?;
+    photos::add_holder(&txn, hash.as_str(), user.id).await?;
+    photos::end_upload(&txn, upload.id).await?;
     audit::append(
         &txn,
         state.digest.as_ref(),
@@ -337,8 +396,13 @@ pub async fn finish(state: &AppState, user: &AuthUser, hash: &str) -> Result<Pho
     )
     .await?;
     txn.commit().await?;
-    let _ = tokio::fs::remove_file(&path).await;
     Ok(model.into())
+}
+
+/// Forgets uploads left unfinished longer than the configured time; returns how many.
+pub async fn expire_stale_uploads(state: &AppState) -> Result<u64, ApiError> {
+    let before = now() - state.settings.photos.upload_expiry_secs;
+    Ok(photos::expire_uploads(&state.db, before).await?)
 }
 
 /// A photo's record, if the user's scope holds a household referencing it.
@@ -373,12 +437,12 @@ pub async fn image(
 }
 
 async fn authorize(state: &AppState, user: &AuthUser, hash: &PhotoHash) -> Result<(), ApiError> {
-    if photos::referenced_in_scope(&state.db, hash.as_str(), user.scope.as_str()).await? {
+    if photos::may_read(&state.db, hash.as_str(), user.id, user.scope.as_str()).await? {
         Ok(())
     } else {
         Err(ApiError::Forbidden(
             "photo-not-in-scope",
-            "no household in your scope references this photo".into(),
+            "no household in your scope holds this photo as its evidence".into(),
         ))
     }
 }

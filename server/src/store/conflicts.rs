@@ -195,3 +195,20 @@ pub async fn close_superseded<C: ConnectionTrait>(
     }
     Ok(closed)
 }
+
+/// Moves a household's conflicts to its new village.
+pub async fn move_region<C: ConnectionTrait>(
+    db: &C,
+    doc: &DocId,
+    region: &str,
+) -> Result<(), StoreError> {
+    conflict::Entity::update_many()
+        .col_expr(
+            conflict::Column::RegionCode,
+            sea_orm::sea_query::Expr::value(region),
+        )
+        .filter(conflict::Column::DocId.eq(doc.to_uuid_string()))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,6 +1,6 @@
-//! Devices, the actor ids they sign changes with, and refresh tokens.
+//! Devices and the actor ids they sign changes with.
 
-use super::entities::{device, device_actor, refresh_token};
+use super::entities::{device, device_actor};
 use super::now;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -13,6 +13,7 @@ pub async fn register<C: ConnectionTrait>(
     user_id: i64,
     name: &str,
     actors: &[String],
+    token_family: &str,
 ) -> Result<Result<device::Model, String>, sea_orm::DbErr> {
     for actor in actors {
         if device_actor::Entity::find_by_id(actor.clone())
@@ -30,6 +31,7 @@ pub async fn register<C: ConnectionTrait>(
         revoked: Set(false),
         created_at: Set(now()),
         last_sync_at: Set(None),
+        token_family: Set(Some(token_family.to_owned())),
     }
     .insert(db)
     .await?;
@@ -110,49 +112,4 @@ pub async fn touch<C: ConnectionTrait>(db: &C, id: &str) -> Result<(), sea_orm::
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// Stores a refresh token's hash.
-pub async fn store_refresh<C: ConnectionTrait>(
-    db: &C,
-    user_id: i64,
-    token_hash: String,
-    expires_at: i64,
-) -> Result<(), sea_orm::DbErr> {
-    refresh_token::ActiveModel {
-        user_id: Set(user_id),
-        token_hash: Set(token_hash),
-        expires_at: Set(expires_at),
-        revoked: Set(false),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
-/// Revokes a refresh token by hash and returns it if it was live (unrevoked, unexpired).
-pub async fn take_refresh<C: ConnectionTrait>(
-    db: &C,
-    token_hash: &str,
-) -> Result<Option<refresh_token::Model>, sea_orm::DbErr> {
-    let Some(found) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(token_hash))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let live = !found.revoked && found.expires_at > now();
-    let updated = refresh_token::Entity::update_many()
-        .col_expr(
-            refresh_token::Column::Revoked,
-            sea_orm::sea_query::Expr::value(true),
-        )
-        .filter(refresh_token::Column::Id.eq(found.id))
-        .filter(refresh_token::Column::Revoked.eq(false))
-        .exec(db)
-        .await?;
-    Ok((live && updated.rows_affected == 1).then_some(found))
 }

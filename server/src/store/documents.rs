@@ -457,18 +457,23 @@ pub async fn advance_many<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Moves a document to another village.
+/// Moves a document to another village, with everything keyed by its village: its photo
+/// references and its conflicts.
 pub async fn move_region<C: ConnectionTrait>(
     db: &C,
     id: &DocId,
     region: &str,
 ) -> Result<(), StoreError> {
     use sea_orm::sea_query::Expr;
+    let county = region.get(..6).unwrap_or(region);
     document::Entity::update_many()
         .col_expr(document::Column::RegionCode, Expr::value(region))
+        .col_expr(document::Column::CountyCode, Expr::value(county))
         .filter(document::Column::DocId.eq(doc_key(id)))
         .exec(db)
         .await?;
+    super::photos::move_links(db, id, region).await?;
+    super::conflicts::move_region(db, id, region).await?;
     Ok(())
 }
 

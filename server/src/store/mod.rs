@@ -9,7 +9,10 @@ pub mod documents;
 pub mod entities;
 pub mod photos;
 pub mod regions;
+pub mod server_actors;
 pub mod sync_states;
+pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 pub use db::{connect, migrate};

@@ -31,3 +31,23 @@ pub async fn under<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// The codes of the villages under a prefix.
+pub async fn villages_under<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+) -> Result<std::collections::BTreeSet<String>, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let codes: Vec<String> = region::Entity::find()
+        .select_only()
+        .column(region::Column::Code)
+        .filter(super::in_region(region::Column::Code, prefix))
+        .filter(region::Column::Level.eq(VILLAGE))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(codes.into_iter().collect())
+}
+
+/// The level of a village in the region tree.
+pub const VILLAGE: &str = "VILLAGE";

@@ -1,6 +1,6 @@
 use super::Belief;
 use super::plan::{Plan, UpdateDisposition};
-use crate::authority::{AuthorityError, check_actors, check_patches};
+use crate::authority::{AuthorityError, WriterRights, check_actors, check_patches};
 use crate::codec::DecodedRequest;
 use crate::conflicts::{
     Conflict, conflicts_after_linear_merge, conflicts_after_merge, extends_linearly,
@@ -15,13 +15,17 @@ use zoufang_schemas::wire::{
     DocChanges, DocHeads, DocId, Head, PROTOCOL_VERSION, Refusal, ReplyStatus, SyncReply, WholeDoc,
 };
 
-/// Who is syncing: the user's role and the actor ids registered to the device.
+/// Who is syncing: the user's role, the actor ids registered to the device, and the
+/// villages the user may move households to.
 #[derive(Debug, Clone)]
 pub struct DeviceContext {
     /// The role of the device's user.
     pub role: Role,
     /// Actor ids the device signs changes with.
     pub actors: HashSet<ActorId>,
+    /// Existing villages inside the user's scope (empty for roles that may not move
+    /// households).
+    pub villages: std::sync::Arc<BTreeSet<String>>,
 }
 
 /// A change newly merged into a document: what the change log stores.
@@ -332,7 +336,15 @@ fn merge_update(
     }
     let after = fork.get_heads();
     let patches = fork.make_patches(&mut log);
-    check_patches(device.role, doc, &fork, &patches)?;
+    check_patches(
+        WriterRights {
+            role: device.role,
+            villages: &device.villages,
+        },
+        doc,
+        &fork,
+        &patches,
+    )?;
     let conflicts = if extends_linearly(&before, &fresh) {
         conflicts_after_linear_merge(&fork, &fresh)
     } else {

@@ -7,7 +7,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::documents::{self, LoadedDoc};
-use crate::store::{devices, sync_states, users};
+use crate::store::{devices, sync_states};
 use persist::{Meta, Stored, Writer};
 use pipeline::MergeJob;
 use sea_orm::{DatabaseTransaction, DbBackend};
@@ -59,12 +59,6 @@ pub async fn sync(
     if device.revoked {
         return Err(ApiError::DeviceRevoked);
     }
-    if users::find(&state.db, user.id)
-        .await?
-        .is_none_or(|u| u.disabled)
-    {
-        return Err(ApiError::Unauthorized("user-disabled"));
-    }
     let limits = Limits {
         max_message_bytes: state.settings.sync.max_body_bytes,
         ..Limits::default()
@@ -76,9 +70,16 @@ pub async fn sync(
         .iter()
         .filter_map(|a| hex::decode(a).ok().map(ActorId::from))
         .collect();
+    // Only roles that may move households need the villages they may move them to.
+    let villages = if zoufang_sync::authority::may_move_households(user.role) {
+        crate::store::regions::villages_under(&state.db, user.scope.as_str()).await?
+    } else {
+        Default::default()
+    };
     let context = DeviceContext {
         role: user.role,
         actors,
+        villages: std::sync::Arc::new(villages),
     };
     for attempt in 1..=ATTEMPTS {
         match attempt_sync(state, user, device_id, &decoded, &context).await {
@@ -105,6 +106,7 @@ async fn attempt_sync(
         .collect();
     let belief = sync_states::load(&state.db, device_id).await?;
     let mut plan = plan(decoded, &scope, &belief);
+    refuse_scope_probing(state, &plan)?;
     // Newly assigned documents whose stored snapshot is current go out as stored, without
     // being loaded: a first download costs no merge work and little memory.
     let whole = documents::current_snapshots(&state.db, &plan.assign).await?;
@@ -219,6 +221,30 @@ async fn attempt_sync(
         ..stored.figures
     };
     Ok((encode(&reply), figures))
+}
+
+/// A request naming more out-of-scope documents than an honest tablet ever sends (a few
+/// households moved away while it was offline) is refused whole, before anything is
+/// loaded: the work a request causes stays bounded by what its sender may touch.
+fn refuse_scope_probing(
+    state: &AppState,
+    plan: &zoufang_sync::server::Plan,
+) -> Result<(), ApiError> {
+    let outside = plan
+        .updates
+        .iter()
+        .filter(|(_, d)| *d == zoufang_sync::server::UpdateDisposition::OutOfScope)
+        .count();
+    let limit = state.settings.sync.max_out_of_scope_updates;
+    if outside > limit {
+        return Err(ApiError::Forbidden(
+            "scope-exceeded",
+            format!(
+                "{outside} of the updates are outside your scope (at most {limit} are answered)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Photos referenced in the user's scope that the server does not have (at most

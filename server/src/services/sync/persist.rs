@@ -96,7 +96,8 @@ pub async fn merged_documents(
         if let Some(hashes) = &m.photos {
             stored.evidence_changed = true;
             let region = region_now.unwrap_or(region);
-            crate::store::photos::set_links(txn, &m.id, region, hashes).await?;
+            crate::store::photos::set_links(txn, &m.id, region, hashes, Some(writer.user.id))
+                .await?;
         }
         if !doc.conflicts.is_empty() {
             let found: Vec<_> = doc
@@ -160,7 +161,7 @@ pub async fn settled(
             "changes": m.changes.len(),
             "heads": m.heads.iter().map(|h| hex::encode(h.0)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "refused": outcome.reply.refused.iter().map(|r| serde_json::json!({"doc": r.doc.to_string(), "code": r.code})).collect::<Vec<_>>(),
+        "refused": refusals_summary(&outcome.reply.refused),
     });
     audit::append(
         txn,
@@ -204,4 +205,28 @@ async fn authors_of<'a>(
         }
     }
     Ok(out)
+}
+
+/// Refusals for the audit log: the count per code and the first documents of each, so an
+/// entry stays small whatever a request names.
+fn refusals_summary(refused: &[zoufang_schemas::wire::Refusal]) -> serde_json::Value {
+    const LISTED: usize = 20;
+    let mut by_code: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+    for refusal in refused {
+        let entry = by_code.entry(refusal.code.as_str()).or_default();
+        entry.0 += 1;
+        if entry.1.len() < LISTED {
+            entry.1.push(refusal.doc.to_string());
+        }
+    }
+    by_code
+        .into_iter()
+        .map(|(code, (count, docs))| {
+            (
+                code.to_owned(),
+                serde_json::json!({ "count": count, "docs": docs }),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }

@@ -12,6 +12,7 @@ pub struct Model {
     pub revoked: bool,
     pub created_at: i64,
     pub last_sync_at: Option<i64>,
+    pub token_family: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ pub struct Model {
     pub doc_id: String,
     pub hash: String,
     pub region_code: String,
+    pub grants: bool,
+    pub linked_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

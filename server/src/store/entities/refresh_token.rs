@@ -13,6 +13,7 @@ pub struct Model {
     pub expires_at: i64,
     pub revoked: bool,
     pub created_at: i64,
+    pub family_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,14 +1,17 @@
-//! The `uploads` table: a photo upload in progress (its bytes are staged on disk).
+//! The `photo_uploads` table: a photo upload in progress, bound to the user (and device) that started it.
 
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "uploads")]
+#[sea_orm(table_name = "photo_uploads")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
+    #[sea_orm(primary_key)]
+    pub id: i64,
     pub hash: String,
-    pub size: i64,
     pub user_id: i64,
+    pub device_id: Option<String>,
+    pub size: i64,
+    pub received: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
