@@ -19,6 +19,7 @@ use zoufang_sync::codec::encode;
 use zoufang_sync::memory::{MemoryTablet, SyncStats};
 
 pub mod cli_tablet;
+pub mod hostile;
 pub mod images;
 pub mod proxy;
 
@@ -177,8 +178,13 @@ impl TestApp {
 
     /// Stops the server at once, as a killed process would: requests in flight are dropped
     /// and their transactions roll back.
-    pub async fn kill(&self) {
+    pub async fn kill(&mut self) {
         self.server.stop(false).await;
+        // Connections opened on the stopped server's workers die with them: checks after
+        // the kill read through a new pool.
+        self.state.db = zoufang_server::store::connect(&self.config.database_url(), 2)
+            .await
+            .unwrap();
     }
 
     /// Starts a new server process-equivalent (fresh caches) on the same database and port.

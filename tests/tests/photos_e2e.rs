@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use zoufang_e2e::cli_tablet::CliTablet;
-use zoufang_e2e::images::{jpeg, png_bomb, with_exif};
+use zoufang_e2e::images::{jpeg, png_bomb, with_exif, with_quirky_exif};
 use zoufang_e2e::proxy::{Mode, Proxy};
 use zoufang_e2e::{TestApp, on_both_databases};
 
@@ -234,6 +234,28 @@ on_both_databases! {
             .post(&token, "/api/v1/photos/uploads", &json!({ "hash": hash, "size": photo.len() }))
             .await;
         assert_eq!((status, again["complete"].as_bool()), (200, Some(true)));
+        app.teardown().await;
+    }
+
+    async fn exif_with_a_makers_quirk_keeps_its_time_place_camera_and_orientation(backend: Backend) {
+        let Some(app) = small_chunks(backend).await else { return };
+        let token = app.token("helper_a").await;
+        let photo = with_quirky_exif(&jpeg(800, 600, 5));
+        assert!(
+            exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&photo)).is_err(),
+            "a strict reader refuses this EXIF"
+        );
+        let (status, info) = upload(&app, &token, &photo).await;
+        assert_eq!(status, 200, "{info}");
+        assert_eq!(info["camera"], "ZouCam T1");
+        assert_eq!(info["taken_at"], "2026-11-20 10:30:00");
+        assert_eq!(info["orientation"], 6);
+        assert!((info["gps_lat"].as_f64().unwrap() - 41.76).abs() < 0.001, "{info}");
+        let hash = hash_of(&photo);
+        let (status, preview) = get_bytes(&app, &token, &format!("/api/v1/photos/{hash}/preview")).await;
+        assert_eq!(status, 200);
+        let image = image::load_from_memory(&preview).unwrap();
+        assert!(image.width() < image.height(), "turned upright");
         app.teardown().await;
     }
 
