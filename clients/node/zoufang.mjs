@@ -7,7 +7,7 @@ import * as Automerge from "@automerge/automerge";
 import { decode as decodeCbor, encode as encodeCbor } from "cbor2";
 import { createHash, randomBytes } from "node:crypto";
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 
 const hex = (bytes) => Buffer.from(bytes).toString("hex");
 const bytes = (text) => new Uint8Array(Buffer.from(text, "hex"));
@@ -23,19 +23,27 @@ export class ZoufangError extends Error {
   }
 }
 
-/** The digest over the (document, heads) pairs a tablet holds. */
-export function heldDigest(held) {
+/** The hash of one held (document, heads) pair. */
+function pairHash(doc, heads) {
   const hash = createHash("sha256");
-  hash.update("zoufang-held-v1");
-  for (const doc of [...held.keys()].sort()) {
-    const heads = canonical(held.get(doc));
-    hash.update(bytes(doc));
-    const count = Buffer.alloc(4);
-    count.writeUInt32BE(heads.length);
-    hash.update(count);
-    for (const head of heads) hash.update(bytes(head));
+  hash.update("zoufang-held-v2");
+  hash.update(bytes(doc));
+  const sorted = canonical(heads);
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(sorted.length);
+  hash.update(count);
+  for (const head of sorted) hash.update(bytes(head));
+  return hash.digest();
+}
+
+/** The digest over the (document, heads) pairs a tablet holds: the XOR of their hashes. */
+export function heldDigest(held) {
+  const digest = new Uint8Array(32);
+  for (const [doc, heads] of held) {
+    const pair = pairHash(doc, heads);
+    for (let i = 0; i < 32; i++) digest[i] ^= pair[i];
   }
-  return new Uint8Array(hash.digest());
+  return digest;
 }
 
 export class Tablet {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// A household document's id: a UUID as 16 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -19,7 +19,9 @@ pub struct DocId(#[serde(with = "serde_bytes")] pub [u8; 16]);
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Head(#[serde(with = "serde_bytes")] pub [u8; 32]);
 
-/// SHA-256 over the sorted (document, heads) pairs a device holds.
+/// What a device holds: the XOR over its (document, heads) pairs of SHA-256(`zoufang-held-v2`
+/// ‖ document ‖ number of heads as u32 big-endian ‖ sorted heads). Version 1 hashed the
+/// sorted list as a whole, which neither side could update without walking everything.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Digest(#[serde(with = "serde_bytes")] pub [u8; 32]);
 
@@ -70,7 +72,8 @@ impl fmt::Debug for Digest {
 pub struct SyncRequest {
     /// Protocol version.
     pub v: u16,
-    /// Digest over every (document, heads) pair the tablet holds, after its own edits.
+    /// Digest over every (document, heads) pair the tablet holds, after its own edits
+    /// (see [`Digest`]).
     pub digest: Digest,
     /// Documents with changes the server has not acknowledged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

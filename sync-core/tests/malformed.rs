@@ -60,14 +60,20 @@ fn corpus() -> Vec<(&'static str, Vec<u8>)> {
     )];
     let mut duplicate = request.clone();
     duplicate.updates.push(duplicate.updates[0].clone());
-    // Map {"v": 1, "digest": bytes(2^62 claimed)}: a length far beyond the input.
-    let mut huge_bytes = cbor(&V::Map(vec![(V::Text("v".into()), V::Integer(1.into()))]));
+    // Map {"v": 2, "digest": bytes(2^62 claimed)}: a length far beyond the input.
+    let mut huge_bytes = cbor(&V::Map(vec![(
+        V::Text("v".into()),
+        V::Integer(wire::PROTOCOL_VERSION.into()),
+    )]));
     huge_bytes[0] = 0xa2;
     huge_bytes.extend_from_slice(&[
         0x66, b'd', b'i', b'g', b'e', b's', b't', 0x5b, 0x40, 0, 0, 0, 0, 0, 0, 0,
     ]);
-    // Map {"v": 1, "updates": array(2^60 claimed)}.
-    let mut huge_array = cbor(&V::Map(vec![(V::Text("v".into()), V::Integer(1.into()))]));
+    // Map {"v": 2, "updates": array(2^60 claimed)}.
+    let mut huge_array = cbor(&V::Map(vec![(
+        V::Text("v".into()),
+        V::Integer(wire::PROTOCOL_VERSION.into()),
+    )]));
     huge_array[0] = 0xa2;
     huge_array.extend_from_slice(&[
         0x67, b'u', b'p', b'd', b'a', b't', b'e', b's', 0x9b, 0x10, 0, 0, 0, 0, 0, 0, 0,

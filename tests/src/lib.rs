@@ -21,6 +21,7 @@ use zoufang_sync::memory::{MemoryTablet, SyncStats};
 pub mod cli_tablet;
 pub mod hostile;
 pub mod images;
+pub mod load;
 pub mod proxy;
 
 /// An HTTP client that never reuses a connection the server may be closing: idle

@@ -1,0 +1,476 @@
+//! Many tablets online at once, as a village office works: N tablets (separate users and
+//! devices, each editing the households of its own village) loop "edit one household (one
+//! change of 10 field edits) → sync it → wait for the reply" for a fixed time, and the same
+//! with 30 households per request; on SQLite and PostgreSQL; with each device's scope 300
+//! households (its village) and 30,000 (its township: 99 more villages of 300 it holds but
+//! does not edit). The server runs as its own process (this benchmark started again in
+//! server mode), so its CPU time is its own; PostgreSQL's processes are added to it.
+//!
+//! Run: `cargo bench -p zoufang-e2e --bench tablets_online`
+//! Environment: `ZOUFANG_BENCH_SECS` (30), `ZOUFANG_BENCH_TABLETS` (10),
+//! `ZOUFANG_BENCH_SCOPES` (`300,30000`), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`),
+//! `ZOUFANG_BENCH_BATCHES` (`1,30`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
+
+use sea_orm::EntityTrait;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use zoufang_e2e::load::{LeanTablet, peak_memory, process_cpu, processes_cpu, quantile};
+use zoufang_schemas::sample::{SampleRng, household};
+use zoufang_schemas::wire::{DocId, Head};
+use zoufang_schemas::{RegionCode, Role};
+use zoufang_server::services::{accounts, documents};
+use zoufang_server::store::entities::{document, region};
+use zoufang_sync::DocPath;
+use zoufang_sync::automerge::ActorId;
+
+const VILLAGE_HOUSEHOLDS: usize = 300;
+const FIELDS: [&str; 10] = [
+    "household.phone",
+    "household.address",
+    "income.wage",
+    "income.business",
+    "income.transfer",
+    "housing.floor_area",
+    "housing.fuel",
+    "water.source",
+    "housing.cultivated_land",
+    "income.household_net",
+];
+
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_owned())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One configuration of the run.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    postgres: bool,
+    scope: usize,
+    batch: usize,
+    tablets: usize,
+    secs: u64,
+}
+
+/// What one configuration measured.
+struct Figures {
+    merges: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    errors: BTreeMap<String, usize>,
+    server_cpu: Duration,
+    database_cpu: Duration,
+    peak_memory: u64,
+}
+
+fn main() {
+    if std::env::var("ZOUFANG_BENCH_ROLE").as_deref() == Ok("server") {
+        serve();
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run_all());
+}
+
+/// Server mode: `zoufang serve` on the database and folder the parent set up.
+fn serve() {
+    let data = std::env::var("ZOUFANG_BENCH_DATA").unwrap();
+    let cli = <zoufang_server::cli::Cli as clap::Parser>::parse_from([
+        "zoufang",
+        "--data",
+        &data,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    actix_web::rt::System::new()
+        .block_on(zoufang_server::cli::main(cli))
+        .unwrap();
+}
+
+async fn run_all() {
+    let secs = env_number("ZOUFANG_BENCH_SECS", 30);
+    let tablets = env_number("ZOUFANG_BENCH_TABLETS", 10) as usize;
+    println!(
+        "{tablets} tablets, {secs} s each; targets: single ≥ 1,000 merges/s with p99 < 250 ms and ≤ 1 ms CPU per merge; 30 per request ≥ 3,000/s at ≤ 0.3 ms; ≤ 10 % slower at a scope of 30,000\n"
+    );
+    println!(
+        "| database | scope | per request | merges/s | p50 ms | p95 ms | p99 ms | errors | server CPU/merge ms | of which database ms | server peak MiB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+    for backend in env_list("ZOUFANG_BENCH_BACKENDS", "sqlite,postgres") {
+        for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
+            for batch in env_list("ZOUFANG_BENCH_BATCHES", "1,30") {
+                let case = Case {
+                    postgres: backend == "postgres",
+                    scope: scope.parse().unwrap(),
+                    batch: batch.parse().unwrap(),
+                    tablets,
+                    secs,
+                };
+                let Some(figures) = measure(case).await else {
+                    println!("| {backend} | PostgreSQL unreachable: not measured |");
+                    continue;
+                };
+                print_row(&backend, case, &figures);
+            }
+        }
+    }
+}
+
+fn print_row(backend: &str, case: Case, f: &Figures) {
+    let mut sorted = f.latencies.clone();
+    sorted.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let merges = f.merges.max(1) as f64;
+    let errors = if f.errors.is_empty() {
+        "0".to_owned()
+    } else {
+        f.errors
+            .iter()
+            .map(|(code, n)| format!("{code}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "| {backend} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {errors} | {:.3} | {:.3} | {:.1} |",
+        case.scope,
+        case.batch,
+        f.merges as f64 / f.elapsed.as_secs_f64(),
+        ms(quantile(&sorted, 0.5)),
+        ms(quantile(&sorted, 0.95)),
+        ms(quantile(&sorted, 0.99)),
+        ms(f.server_cpu + f.database_cpu) / merges,
+        ms(f.database_cpu) / merges,
+        f.peak_memory as f64 / (1024.0 * 1024.0),
+    );
+}
+
+/// The database for a case: SQLite in `dir`, or a fresh PostgreSQL database.
+async fn database(case: Case, dir: &std::path::Path) -> Option<(String, Option<String>)> {
+    if case.postgres {
+        let (url, name) = zoufang_e2e::fresh_postgres().await?;
+        Some((url, Some(name)))
+    } else {
+        Some((
+            format!("sqlite://{}?mode=rwc", dir.join("zoufang.db").display()),
+            None,
+        ))
+    }
+}
+
+async fn measure(case: Case) -> Option<Figures> {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres_db) = database(case, dir.path()).await?;
+    let settings = zoufang_e2e::settings(&url, dir.path());
+    let seeded = seed(case, settings).await;
+    let (mut server, address) = start_server(&url, dir.path());
+    let client = zoufang_e2e::http_client();
+    let mut fleet = Vec::new();
+    for (t, (own, others)) in seeded.into_iter().enumerate() {
+        fleet.push(connect(&client, &address, t, &others, own).await);
+    }
+    let pid = server.id();
+    let (cpu_before, db_before) = (process_cpu(pid), postgres_cpu(case));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(case.secs);
+    let runs = fleet.into_iter().enumerate().map(|(t, tablet)| {
+        tokio::spawn(drive(
+            tablet,
+            client.clone(),
+            address.clone(),
+            case.batch,
+            t,
+            deadline,
+        ))
+    });
+    let results = futures_util::future::join_all(runs).await;
+    let elapsed = started.elapsed();
+    let figures = Figures {
+        server_cpu: process_cpu(pid) - cpu_before,
+        database_cpu: postgres_cpu(case).saturating_sub(db_before),
+        peak_memory: peak_memory(pid),
+        elapsed,
+        merges: 0,
+        latencies: Vec::new(),
+        errors: BTreeMap::new(),
+    };
+    let figures = results
+        .into_iter()
+        .map(Result::unwrap)
+        .fold(figures, |mut f, run| {
+            f.merges += run.merges;
+            f.latencies.extend(run.latencies);
+            for (code, n) in run.errors {
+                *f.errors.entry(code).or_default() += n;
+            }
+            f
+        });
+    let _ = server.kill();
+    let _ = server.wait();
+    if let Some(name) = postgres_db {
+        zoufang_e2e::drop_postgres(&name).await;
+    }
+    Some(figures)
+}
+
+fn postgres_cpu(case: Case) -> Duration {
+    if case.postgres {
+        processes_cpu("postgres")
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// Seeds, per tablet, a user, its village of 300 households, and (scope 30,000) 99 more
+/// villages of its township; returns per tablet its village's households and the heads of
+/// the rest of its scope.
+async fn seed(
+    case: Case,
+    settings: zoufang_server::Settings,
+) -> Vec<(Vec<DocId>, BTreeMap<DocId, Vec<Head>>)> {
+    let state = zoufang_server::build_state(settings).await.unwrap();
+    let mut rng = SampleRng::new(9);
+    let mut out = Vec::new();
+    for t in 0..case.tablets {
+        let township = format!("652822{:03}", 100 + t);
+        let village = format!("{township}201");
+        let scope = if case.scope > VILLAGE_HOUSEHOLDS {
+            &township
+        } else {
+            &village
+        };
+        let role = if case.scope > VILLAGE_HOUSEHOLDS {
+            Role::TownshipSupervisor
+        } else {
+            Role::Helper
+        };
+        accounts::add_user(
+            &state,
+            "bench",
+            &format!("bench{t}"),
+            zoufang_e2e::PASSWORD,
+            role,
+            &RegionCode::parse(scope).unwrap(),
+        )
+        .await
+        .unwrap();
+        let code = RegionCode::parse(&village).unwrap();
+        let mut own = Vec::new();
+        for _ in 0..VILLAGE_HOUSEHOLDS {
+            let id = DocId(*uuid::Uuid::new_v4().as_bytes());
+            documents::create_household(&state, &state.db, &id, &household(&mut rng, &code))
+                .await
+                .unwrap();
+            own.push(id);
+        }
+        let others = fillers(
+            &state,
+            &township,
+            case.scope.saturating_sub(VILLAGE_HOUSEHOLDS),
+            &mut rng,
+        )
+        .await;
+        out.push((own, others));
+    }
+    out
+}
+
+/// `count` households in villages 202, 203, … of `township`, stored in bulk as one shared
+/// snapshot (nobody edits them: they only make the scope large).
+async fn fillers(
+    state: &zoufang_server::AppState,
+    township: &str,
+    count: usize,
+    rng: &mut SampleRng,
+) -> BTreeMap<DocId, Vec<Head>> {
+    if count == 0 {
+        return BTreeMap::new();
+    }
+    let code = RegionCode::parse(&format!("{township}202")).unwrap();
+    let record = household(rng, &code);
+    let doc = zoufang_sync::HouseholdDoc::create(&record, ActorId::from([7u8; 16]), 1_700_000_000)
+        .unwrap();
+    let heads = doc.heads();
+    let snapshot = doc.save();
+    let heads_text = zoufang_server::store::documents::heads_to_text(&heads);
+    let mut out = BTreeMap::new();
+    let ids: Vec<(DocId, String)> = (0..count)
+        .map(|n| {
+            let village = format!("{township}{:03}", 202 + n / VILLAGE_HOUSEHOLDS);
+            (DocId(*uuid::Uuid::new_v4().as_bytes()), village)
+        })
+        .collect();
+    let villages: std::collections::BTreeSet<&String> = ids.iter().map(|(_, v)| v).collect();
+    zoufang_server::store::regions::insert_many(
+        &state.db,
+        villages
+            .iter()
+            .map(|v| region::Model {
+                code: (*v).clone(),
+                name: (*v).clone(),
+                level: "VILLAGE".into(),
+                parent: Some(township.to_owned()),
+            })
+            .collect(),
+    )
+    .await
+    .unwrap();
+    for chunk in ids.chunks(500) {
+        let rows = chunk.iter().map(|(id, village)| {
+            out.insert(*id, heads.clone());
+            document::ActiveModel {
+                doc_id: sea_orm::Set(id.to_uuid_string()),
+                region_code: sea_orm::Set(village.clone()),
+                county_code: sea_orm::Set(village[..6].to_owned()),
+                heads: sea_orm::Set(heads_text.clone()),
+                version: sea_orm::Set(1),
+                changes_since_snapshot: sea_orm::Set(0),
+                updated_at: sea_orm::Set(0),
+                snapshot_upto: sea_orm::Set(0),
+                snapshot: sea_orm::Set(snapshot.clone()),
+            }
+        });
+        document::Entity::insert_many(rows)
+            .exec_without_returning(&state.db)
+            .await
+            .unwrap();
+    }
+    out
+}
+
+/// Starts the server process; returns it with its address.
+fn start_server(url: &str, dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("ZOUFANG_BENCH_ROLE", "server")
+        .env("ZOUFANG_BENCH_DATA", dir)
+        .env("DATABASE_URL", url)
+        .env("ZOUFANG__AUTH__JWT_SECRET", "bench-secret")
+        .env("ZOUFANG__SYNC__CACHE_DOCUMENTS", "4000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if let Some(address) = line.strip_prefix("zoufang listening on ") {
+            break address.trim().to_owned();
+        }
+    };
+    // Keep draining what the server prints.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, address)
+}
+
+/// Logs tablet `t` in, registers its device, and makes its first sync: its village's
+/// households arrive whole; the rest of its scope it reports as held.
+async fn connect(
+    client: &reqwest::Client,
+    address: &str,
+    t: usize,
+    others: &BTreeMap<DocId, Vec<Head>>,
+    own: Vec<DocId>,
+) -> LeanTablet {
+    let login: serde_json::Value = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "username": format!("bench{t}"), "password": zoufang_e2e::PASSWORD }))
+        .send().await.unwrap().json().await.unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let actor = ActorId::random();
+    let device: serde_json::Value = client
+        .post(format!("{address}/api/v1/devices"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "name": format!("平板{t}"), "actors": [actor.to_hex_string()] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut tablet = LeanTablet::new(device["id"].as_str().unwrap(), &token, actor, others);
+    let first = tablet.request(true);
+    let done = tablet.exchange(client, address, first).await;
+    assert_eq!(done.status, 200, "{:?}", done.errors);
+    assert_eq!(tablet.households().len(), own.len(), "its village arrived");
+    tablet
+}
+
+/// What one tablet did.
+struct Run {
+    merges: usize,
+    latencies: Vec<Duration>,
+    errors: Vec<(String, usize)>,
+}
+
+/// Edits `batch` households per round and syncs them, until `deadline`.
+async fn drive(
+    mut tablet: LeanTablet,
+    client: reqwest::Client,
+    address: String,
+    batch: usize,
+    t: usize,
+    deadline: Instant,
+) -> Run {
+    let households = tablet.households();
+    let paths: Vec<DocPath> = FIELDS.iter().map(|f| DocPath::parse(f).unwrap()).collect();
+    let mut run = Run {
+        merges: 0,
+        latencies: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    let mut next = 0;
+    let mut round = 0u64;
+    while Instant::now() < deadline {
+        round += 1;
+        for _ in 0..batch {
+            let id = households[next % households.len()];
+            next += 1;
+            let edits: Vec<(DocPath, serde_json::Value)> = paths
+                .iter()
+                .enumerate()
+                .map(|(i, path)| {
+                    let value = match i {
+                        2..=5 | 8 | 9 => serde_json::json!((round * 100 + i as u64) as f64),
+                        _ => serde_json::json!(format!("{t}-{round}-{i}")),
+                    };
+                    (path.clone(), value)
+                })
+                .collect();
+            tablet.edit(&id, 1_800_000_000 + round as i64, &edits);
+        }
+        let request = tablet.request(false);
+        let done = tablet.exchange(&client, &address, request).await;
+        run.merges += done.acknowledged;
+        run.latencies.push(done.latency);
+        for code in done.errors {
+            *errors.entry(code).or_default() += 1;
+        }
+    }
+    run.errors = errors.into_iter().collect();
+    run
+}

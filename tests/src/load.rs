@@ -1,0 +1,294 @@
+//! Load generation: lean tablets that hold full documents only for the households they
+//! edit and (document, heads) pairs for the rest of their scope, keeping the held digest up
+//! to date per document, so that a load generator sharing the machine with the server
+//! spends its time on the server's work, not its own; and CPU and memory readings of
+//! processes from `/proc`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use zoufang_schemas::wire::{self, Digest, DocId, Head, SyncReply};
+use zoufang_sync::HouseholdDoc;
+use zoufang_sync::automerge::ActorId;
+use zoufang_sync::codec::{Limits, decode_reply, encode};
+use zoufang_sync::heads::{Toggle, canonical};
+
+/// A tablet for load: its households, what the server acknowledged of them, and the digest
+/// of everything it holds.
+pub struct LeanTablet {
+    /// The device id.
+    pub device: String,
+    /// Access token.
+    pub token: String,
+    actor: ActorId,
+    docs: BTreeMap<DocId, HouseholdDoc>,
+    synced: BTreeMap<DocId, Vec<Head>>,
+    digest: Digest,
+}
+
+/// The outcome of one sync request.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    /// HTTP status.
+    pub status: u16,
+    /// Updates sent.
+    pub sent: usize,
+    /// Updates acknowledged (merged or already known), refusals excluded.
+    pub acknowledged: usize,
+    /// Error or refusal codes.
+    pub errors: Vec<String>,
+    /// Time from sending to the decoded reply.
+    pub latency: Duration,
+    /// Request and reply bytes.
+    pub bytes: (usize, usize),
+}
+
+impl LeanTablet {
+    /// A tablet of a registered device that also holds `others` (pairs it never loads).
+    pub fn new(
+        device: &str,
+        token: &str,
+        actor: ActorId,
+        others: &BTreeMap<DocId, Vec<Head>>,
+    ) -> Self {
+        Self {
+            device: device.to_owned(),
+            token: token.to_owned(),
+            actor,
+            docs: BTreeMap::new(),
+            synced: others.clone(),
+            digest: zoufang_sync::heads::held_digest(others),
+        }
+    }
+
+    /// The households it edits.
+    pub fn households(&self) -> Vec<DocId> {
+        self.docs.keys().copied().collect()
+    }
+
+    /// Edits `household` with one change of `edits` field writes.
+    pub fn edit(
+        &mut self,
+        household: &DocId,
+        time: i64,
+        edits: &[(zoufang_sync::DocPath, serde_json::Value)],
+    ) {
+        let Some(doc) = self.docs.get_mut(household) else {
+            return;
+        };
+        let before = doc.heads();
+        let result = doc.edit(time, |e| {
+            for (path, value) in edits {
+                e.put(path, value)?;
+            }
+            Ok(())
+        });
+        if result.is_ok() {
+            self.digest.toggle(household, &before);
+            self.digest.toggle(household, &doc.heads());
+        }
+    }
+
+    /// The request: everything edited since the server acknowledged it, and `held` when
+    /// `with_held` (the first sync, naming the pairs it holds without documents).
+    pub fn request(&self, with_held: bool) -> wire::SyncRequest {
+        let updates = self
+            .docs
+            .iter()
+            .filter_map(|(id, doc)| {
+                let synced = self.synced.get(id)?;
+                let heads = doc.heads();
+                (canonical(synced) != heads).then(|| wire::DocUpdate {
+                    doc: *id,
+                    changes: zoufang_sync::memory::changes_since(doc.automerge(), synced)
+                        .into_iter()
+                        .map(serde_bytes::ByteBuf::from)
+                        .collect(),
+                    heads,
+                })
+            })
+            .collect();
+        wire::SyncRequest {
+            v: wire::PROTOCOL_VERSION,
+            digest: self.digest,
+            updates,
+            held: with_held.then(|| {
+                self.synced
+                    .iter()
+                    .filter(|(id, _)| !self.docs.contains_key(id))
+                    .map(|(doc, heads)| wire::DocHeads {
+                        doc: *doc,
+                        heads: heads.clone(),
+                    })
+                    .chain(self.docs.iter().map(|(doc, d)| wire::DocHeads {
+                        doc: *doc,
+                        heads: d.heads(),
+                    }))
+                    .collect()
+            }),
+        }
+    }
+
+    /// Carries out a reply to `request`.
+    pub fn receive(&mut self, request: &wire::SyncRequest, reply: SyncReply) -> usize {
+        for update in &request.updates {
+            self.synced.insert(update.doc, update.heads.clone());
+        }
+        let refused = reply.refused.len();
+        for refusal in reply.refused {
+            if let Some(copy) = refusal.server_copy
+                && let Ok(doc) = HouseholdDoc::load(&copy.bytes, self.actor.clone())
+            {
+                self.replace(refusal.doc, doc, copy.heads);
+            }
+        }
+        for whole in reply.assigned {
+            if let Ok(doc) = HouseholdDoc::load(&whole.bytes, self.actor.clone()) {
+                self.replace(whole.doc, doc, whole.heads);
+            }
+        }
+        for changes in reply.changes {
+            if let Some(doc) = self.docs.get_mut(&changes.doc) {
+                let before = doc.heads();
+                let bytes: Vec<Vec<u8>> =
+                    changes.changes.into_iter().map(|b| b.into_vec()).collect();
+                if doc.apply_changes(&bytes).is_ok() {
+                    self.digest.toggle(&changes.doc, &before);
+                    self.digest.toggle(&changes.doc, &doc.heads());
+                }
+            }
+            self.synced.insert(changes.doc, changes.heads);
+        }
+        refused
+    }
+
+    fn replace(&mut self, id: DocId, doc: HouseholdDoc, heads: Vec<Head>) {
+        let before = self
+            .docs
+            .get(&id)
+            .map(HouseholdDoc::heads)
+            .or_else(|| self.synced.get(&id).cloned());
+        if let Some(before) = before {
+            self.digest.toggle(&id, &before);
+        }
+        self.digest.toggle(&id, &doc.heads());
+        self.docs.insert(id, doc);
+        self.synced.insert(id, heads);
+    }
+
+    /// Sends `request` and carries out the reply.
+    pub async fn exchange(
+        &mut self,
+        client: &reqwest::Client,
+        address: &str,
+        request: wire::SyncRequest,
+    ) -> Exchange {
+        let body = encode(&request);
+        let up = body.len();
+        let started = Instant::now();
+        let sent = client
+            .post(format!("{address}/api/v1/sync"))
+            .bearer_auth(&self.token)
+            .header("x-zoufang-device", &self.device)
+            .header("content-type", "application/cbor")
+            .body(body)
+            .send()
+            .await;
+        let mut out = Exchange {
+            sent: request.updates.len(),
+            bytes: (up, 0),
+            ..Exchange::default()
+        };
+        let response = match sent {
+            Ok(response) => response,
+            Err(err) => {
+                out.errors.push(format!("transport: {err}"));
+                out.latency = started.elapsed();
+                return out;
+            }
+        };
+        out.status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap_or_default();
+        out.latency = started.elapsed();
+        out.bytes.1 = bytes.len();
+        if out.status != 200 {
+            let error: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            out.errors
+                .push(error["code"].as_str().unwrap_or("http-error").to_owned());
+            return out;
+        }
+        match decode_reply(&bytes, &Limits::default()) {
+            Ok(reply) => {
+                out.errors
+                    .extend(reply.refused.iter().map(|r| r.code.clone()));
+                let refused = self.receive(&request, reply);
+                out.acknowledged = out.sent.saturating_sub(refused);
+            }
+            Err(err) => out.errors.push(err.code().to_owned()),
+        }
+        out
+    }
+}
+
+/// CPU time (user + system) a process has used, from `/proc/<pid>/stat`.
+pub fn process_cpu(pid: u32) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Duration::ZERO;
+    };
+    // The command name may hold spaces; the fields after it are space-separated.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+    let total = ticks(11) + ticks(12);
+    Duration::from_millis(total * 1000 / clock_ticks())
+}
+
+/// Clock ticks per second of `/proc` times: Linux's `USER_HZ`, 100 on every common
+/// architecture.
+fn clock_ticks() -> u64 {
+    100
+}
+
+/// CPU time of every process whose command is `name` (e.g. all of PostgreSQL's).
+pub fn processes_cpu(name: &str) -> Duration {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == name)
+        })
+        .map(process_cpu)
+        .sum()
+}
+
+/// Peak resident memory of a process, from `/proc/<pid>/status` (`VmHWM`), in bytes.
+pub fn peak_memory(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The value at quantile `q` (0–1) of sorted samples.
+pub fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
