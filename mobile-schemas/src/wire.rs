@@ -22,7 +22,8 @@ pub struct Head(#[serde(with = "serde_bytes")] pub [u8; 32]);
 /// What a device holds: the XOR over its (document, heads) pairs of SHA-256(`zoufang-held-v2`
 /// ‖ document ‖ number of heads as u32 big-endian ‖ sorted heads). Version 1 hashed the
 /// sorted list as a whole, which neither side could update without walking everything.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The digest of holding nothing is all zeros (the default).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Digest(#[serde(with = "serde_bytes")] pub [u8; 32]);
 
 impl DocId {

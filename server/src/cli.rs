@@ -3,7 +3,7 @@
 use crate::demo;
 use crate::services::accounts;
 use crate::settings::Settings;
-use crate::startup::{build_state, run, spawn_housekeeping};
+use crate::startup::{build_state, run, spawn_audit_chainer, spawn_housekeeping};
 use crate::store::{audit, devices, users};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -167,6 +167,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
                 print_demo(&seeded);
             }
             spawn_housekeeping(state.clone());
+            spawn_audit_chainer(state.clone());
             println!("zoufang listening on http://{address}");
             tracing::info!(%address, "listening");
             run(listener, state)?.await?;

@@ -128,3 +128,16 @@ pub fn spawn_housekeeping(state: AppState) {
         }
     });
 }
+
+/// Chains audit entries appended since the last pass, every second.
+pub fn spawn_audit_chainer(state: AppState) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            interval.tick().await;
+            if let Err(e) = crate::store::audit::chain_all(&state.db, state.digest.as_ref()).await {
+                tracing::warn!(error = %e, "audit chaining failed");
+            }
+        }
+    });
+}

@@ -8,7 +8,7 @@ use crate::conflicts::Conflict;
 use crate::document::{Editor, HouseholdDoc};
 use crate::error::DocError;
 use crate::heads::{from_wire, to_wire};
-use crate::server::{Belief, DeviceContext, MergedDoc, Scope, plan, respond};
+use crate::server::{Belief, DeviceContext, Known, MergedDoc, Scope, plan, respond};
 use automerge::{ActorId, Automerge};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use zoufang_schemas::wire::{DocId, Head, Refusal};
@@ -20,6 +20,11 @@ struct Device {
     context: DeviceContext,
     scope: BTreeSet<DocId>,
     belief: Belief,
+    /// The digest of `belief`, kept up to date.
+    digest: zoufang_schemas::wire::Digest,
+    /// The first stamp not yet seen by the device; `None` until a complete sync (and after
+    /// its scope changed), when the whole scope is compared.
+    cursor: Option<u64>,
 }
 
 /// A server holding every document in memory.
@@ -33,16 +38,42 @@ pub struct MemoryServer {
     villages: std::sync::Arc<BTreeSet<String>>,
     /// Number of documents loaded for requests (0 for an up-to-date check).
     pub loads: usize,
+    /// Documents compared for requests: the whole scope, or what changed since the
+    /// device's cursor and what the request named.
+    pub compared: usize,
     actor: Option<ActorId>,
+    /// The last change stamp given; each document keeps the stamp of its last change.
+    clock: u64,
+    stamps: BTreeMap<DocId, u64>,
+    /// Compare whole scopes on every request instead of following the change feed.
+    whole_scopes: bool,
+    /// Every reply sent, in order.
+    pub replies: Vec<Vec<u8>>,
 }
 
 impl MemoryServer {
-    /// An empty server whose own changes are signed by `actor`.
+    /// An empty server whose own changes are signed by `actor`. Like the real server, it
+    /// keeps each device's digest and a change feed, and compares only what changed since
+    /// a device's last complete sync.
     pub fn new(actor: ActorId) -> Self {
         Self {
             actor: Some(actor),
             ..Self::default()
         }
+    }
+
+    /// A server that compares each device's whole scope on every request: the reference
+    /// the change feed must agree with.
+    pub fn comparing_whole_scopes(actor: ActorId) -> Self {
+        Self {
+            whole_scopes: true,
+            ..Self::new(actor)
+        }
+    }
+
+    fn stamp(&mut self, id: DocId) {
+        self.clock += 1;
+        self.stamps.insert(id, self.clock);
     }
 
     /// Creates a household document from a record.
@@ -57,6 +88,7 @@ impl MemoryServer {
         std::sync::Arc::make_mut(&mut self.villages)
             .insert(record.household.region_code.as_str().to_owned());
         self.docs.insert(id, doc.into_automerge());
+        self.stamp(id);
         Ok(())
     }
 
@@ -64,6 +96,7 @@ impl MemoryServer {
     pub fn insert_saved(&mut self, id: DocId, bytes: &[u8]) -> Result<(), DocError> {
         let doc = Automerge::load(bytes).map_err(|e| DocError::Load(e.to_string()))?;
         self.docs.insert(id, doc);
+        self.stamp(id);
         Ok(())
     }
 
@@ -85,6 +118,8 @@ impl MemoryServer {
                 },
                 scope: scope.into_iter().collect(),
                 belief: Belief::new(),
+                digest: Default::default(),
+                cursor: None,
             },
         );
     }
@@ -93,6 +128,8 @@ impl MemoryServer {
     pub fn set_scope(&mut self, device: &str, scope: impl IntoIterator<Item = DocId>) {
         if let Some(d) = self.devices.get_mut(device) {
             d.scope = scope.into_iter().collect();
+            // As when a user's scope changes: the next sync compares the whole scope.
+            d.cursor = None;
         }
     }
 
@@ -117,6 +154,7 @@ impl MemoryServer {
         let mut household = HouseholdDoc::from_automerge(doc);
         let result = household.edit(time, f);
         self.docs.insert(*id, household.into_automerge());
+        self.stamp(*id);
         result.map(|(o, _)| o)
     }
 
@@ -129,12 +167,10 @@ impl MemoryServer {
         if crate::authority::may_move_households(dev.context.role) {
             dev.context.villages = self.villages.clone();
         }
-        let scope: Scope = dev
-            .scope
-            .iter()
-            .filter_map(|id| self.docs.get(id).map(|d| (*id, to_wire(&d.get_heads()))))
-            .collect();
-        let plan = plan(&decoded, &scope, &dev.belief);
+        let horizon = self.clock + 1;
+        let (scope, known) = self.view(&dev, &decoded);
+        self.compared += scope.len();
+        let plan = plan(&decoded, &scope, &known);
         let mut loaded: BTreeMap<DocId, Automerge> = plan
             .load
             .iter()
@@ -145,14 +181,61 @@ impl MemoryServer {
         for MergedDoc { doc, conflicts, .. } in &outcome.merged {
             if let Some(merged) = loaded.remove(doc) {
                 self.docs.insert(*doc, merged);
+                self.stamp(*doc);
             }
             self.conflicts
                 .extend(conflicts.iter().map(|c| (*doc, c.clone())));
         }
         if let Some(d) = self.devices.get_mut(device) {
-            d.belief = outcome.belief;
+            outcome.belief.apply_to(&mut d.belief);
+            d.digest = outcome.belief.digest;
+            if plan.digest_matches && !self.whole_scopes {
+                d.cursor = Some(horizon);
+            }
         }
-        Ok(encode(&outcome.reply))
+        let reply = encode(&outcome.reply);
+        self.replies.push(reply.clone());
+        Ok(reply)
+    }
+
+    /// What a request is planned against: for a device with a cursor, the documents
+    /// changed since it and those the request names; otherwise everything.
+    fn view(&self, dev: &Device, decoded: &crate::codec::DecodedRequest) -> (Scope, Known) {
+        let heads_of = |id: &DocId| self.docs.get(id).map(|d| to_wire(&d.get_heads()));
+        let cursor = match dev.cursor {
+            Some(cursor) if decoded.request.held.is_none() => cursor,
+            _ => {
+                let scope = dev
+                    .scope
+                    .iter()
+                    .filter_map(|id| heads_of(id).map(|h| (*id, h)))
+                    .collect();
+                return (scope, Known::whole(dev.belief.clone()));
+            }
+        };
+        let concerned: BTreeSet<DocId> = dev
+            .scope
+            .iter()
+            .filter(|id| self.stamps.get(id).is_some_and(|s| *s >= cursor))
+            .copied()
+            .chain(decoded.request.updates.iter().map(|u| u.doc))
+            .collect();
+        let scope = concerned
+            .iter()
+            .filter(|id| dev.scope.contains(id))
+            .filter_map(|id| heads_of(id).map(|h| (*id, h)))
+            .collect();
+        let belief = concerned
+            .iter()
+            .filter_map(|id| dev.belief.get(id).map(|h| (*id, h.clone())))
+            .collect();
+        (
+            scope,
+            Known {
+                belief,
+                digest: dev.digest,
+            },
+        )
     }
 }
 

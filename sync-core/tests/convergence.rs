@@ -101,7 +101,11 @@ fn record(writes: &mut Vec<Write>, seen: Vec<usize>, write: Option<Write>) {
 }
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let mut server = MemoryServer::new(ActorId::from([0u8; 16]));
+    run_on(MemoryServer::new(ActorId::from([0u8; 16])), ops).map(|_| ())
+}
+
+/// Runs `ops` against `server`; returns every reply it sent.
+fn run_on(mut server: MemoryServer, ops: Vec<Op>) -> Result<Vec<Vec<u8>>, TestCaseError> {
     let village = RegionCode::parse("652822100201").unwrap();
     let mut rng = SampleRng::new(5);
     let ids: Vec<DocId> = (0..DOCS).map(doc_id).collect();
@@ -243,7 +247,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             final_value
         );
     }
-    Ok(())
+    Ok(server.replies)
 }
 
 proptest! {
@@ -257,6 +261,18 @@ proptest! {
     #[test]
     fn replicas_converge_and_no_write_is_lost_silently(ops in prop::collection::vec(op(), 1..40)) {
         run(ops)?;
+    }
+
+    /// Following the change feed from each device's cursor answers every request exactly
+    /// as comparing the device's whole scope does.
+    #[test]
+    fn the_change_feed_answers_exactly_as_comparing_whole_scopes(ops in prop::collection::vec(op(), 1..40)) {
+        let feed = run_on(MemoryServer::new(ActorId::from([0u8; 16])), ops.clone())?;
+        let whole = run_on(MemoryServer::comparing_whole_scopes(ActorId::from([0u8; 16])), ops)?;
+        prop_assert_eq!(feed.len(), whole.len());
+        for (n, (a, b)) in feed.iter().zip(&whole).enumerate() {
+            prop_assert!(a == b, "reply {} differs", n);
+        }
     }
 }
 

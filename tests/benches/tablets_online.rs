@@ -348,6 +348,7 @@ async fn fillers(
                 updated_at: sea_orm::Set(0),
                 snapshot_upto: sea_orm::Set(0),
                 snapshot: sea_orm::Set(snapshot.clone()),
+                change_seq: sea_orm::Set(0),
             }
         });
         document::Entity::insert_many(rows)

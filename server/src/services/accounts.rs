@@ -103,7 +103,6 @@ pub async fn register_device(
         .map_err(taken)?;
     audit::append(
         &txn,
-        state.digest.as_ref(),
         Event {
             actor: format!("user:{}", user.name),
             action: "device.register",
@@ -116,13 +115,24 @@ pub async fn register_device(
     Ok(device.into())
 }
 
-/// The caller's devices (all devices for an admin).
+/// The caller's devices (all devices for an admin), with when each last synced.
 pub async fn list_devices(state: &AppState, user: &AuthUser) -> Result<Vec<DeviceView>, ApiError> {
     let owner = (user.role != Role::Admin).then_some(user.id);
-    Ok(devices::list(&state.db, owner)
-        .await?
+    let found = devices::list(&state.db, owner).await?;
+    let synced = crate::store::sync_states::last_syncs(
+        &state.db,
+        found.iter().map(|d| d.id.clone()).collect(),
+    )
+    .await?;
+    Ok(found
         .into_iter()
-        .map(DeviceView::from)
+        .map(|d| {
+            let last_sync_at = synced.get(&d.id).copied();
+            DeviceView {
+                last_sync_at,
+                ..DeviceView::from(d)
+            }
+        })
         .collect())
 }
 
@@ -156,7 +166,6 @@ pub async fn add_user(
     .ok_or_else(|| ApiError::Conflict("username-taken", format!("user {username} exists")))?;
     audit::append(
         &txn,
-        state.digest.as_ref(),
         Event {
             actor: actor.to_owned(),
             action: "user.add",
@@ -172,7 +181,6 @@ pub async fn add_user(
 /// Records `action` on `subject` in the audit log and commits the transaction that made it.
 async fn commit_audited(
     txn: sea_orm::DatabaseTransaction,
-    state: &AppState,
     actor: &str,
     action: &str,
     subject: &str,
@@ -183,7 +191,7 @@ async fn commit_audited(
         subject: subject.to_owned(),
         detail: serde_json::json!({}),
     };
-    audit::append(&txn, state.digest.as_ref(), event).await?;
+    audit::append(&txn, event).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -206,7 +214,7 @@ pub async fn set_password(
     if !users::set_password(&txn, username, hash).await? {
         return Err(ApiError::NotFound(format!("user {username}")));
     }
-    commit_audited(txn, state, actor, "user.passwd", username).await
+    commit_audited(txn, actor, "user.passwd", username).await
 }
 
 /// Disables an account: its sessions end at their next request.
@@ -217,7 +225,7 @@ pub async fn disable_user(state: &AppState, actor: &str, username: &str) -> Resu
     };
     users::set_disabled(&txn, username, true).await?;
     tokens::revoke_user_families(&txn, account.id, RevokeReason::UserDisabled).await?;
-    commit_audited(txn, state, actor, "user.disable", username).await
+    commit_audited(txn, actor, "user.disable", username).await
 }
 
 /// Revokes a device: its next sync is refused with `device-revoked`, and the session it
@@ -231,5 +239,5 @@ pub async fn revoke_device(state: &AppState, actor: &str, id: &str) -> Result<()
     if let Some(family) = &found.token_family {
         tokens::revoke_family(&txn, family, RevokeReason::DeviceRevoked).await?;
     }
-    commit_audited(txn, state, actor, "device.revoke", id).await
+    commit_audited(txn, actor, "device.revoke", id).await
 }

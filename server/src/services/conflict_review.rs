@@ -251,7 +251,6 @@ async fn try_resolve(
     }
     audit::append(
         &txn,
-        state.digest.as_ref(),
         Event {
             actor: format!("user:{}", user.name),
             action: "conflict.resolve",

@@ -62,7 +62,6 @@ pub async fn compact_pass(state: &AppState, limit: u64) -> Result<usize, StoreEr
         if documents::compact(&txn, &id).await? {
             audit::append(
                 &txn,
-                state.digest.as_ref(),
                 Event {
                     actor: "system".into(),
                     action: "document.compact",

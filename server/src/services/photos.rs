@@ -386,7 +386,6 @@ async fn store_new(
     photos::end_upload(&txn, upload.id).await?;
     audit::append(
         &txn,
-        state.digest.as_ref(),
         Event {
             actor: format!("user:{}", user.name),
             action: "photo.store",

@@ -201,7 +201,6 @@ async fn revoke_reused(state: &AppState, family: &str) -> Result<(), ApiError> {
     if tokens::revoke_family(&txn, family, RevokeReason::RefreshReused).await? {
         audit::append(
             &txn,
-            state.digest.as_ref(),
             Event {
                 actor: "system".into(),
                 action: "session.revoke",

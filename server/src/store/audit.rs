@@ -1,15 +1,19 @@
-//! The append-only, hash-chained audit log. Each entry's hash covers the previous entry's
-//! hash and the entry's own fields, so editing or deleting any entry breaks the chain from
-//! there on; `zoufang audit verify` walks it.
+//! The append-only, hash-chained audit log. Writers append entries without any lock (one
+//! insert in the transaction that makes the change, so both commit or neither does);
+//! [`chain_pending`] then chains committed entries in the order it finds them, each entry's
+//! hash covering the previous entry's hash and its own fields, under the chain head's lock
+//! (one chainer at a time, on any number of nodes). Editing or deleting a chained entry
+//! breaks the chain from there on; `zoufang audit verify` chains what is pending and walks
+//! it. Entries wait at most one chaining interval (a second) unchained.
 
 use super::entities::{audit_entry, audit_head};
 use super::now;
 use crate::crypto::Digest256;
 use crate::error::StoreError;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -41,46 +45,88 @@ fn entry_hash(
     hex::encode(digest.digest(material.as_bytes()))
 }
 
-/// Appends an entry. Call inside the transaction that makes the change, so both commit or
-/// neither does. Updating the single head row first serialises concurrent writers.
-pub async fn append<C: ConnectionTrait>(
-    db: &C,
-    digest: &dyn Digest256,
-    event: Event<'_>,
-) -> Result<(), StoreError> {
-    audit_head::Entity::update_many()
-        .col_expr(
-            audit_head::Column::Seq,
-            Expr::col(audit_head::Column::Seq).add(1),
-        )
-        .filter(audit_head::Column::Id.eq(1))
-        .exec(db)
-        .await?;
-    let head = audit_head::Entity::find_by_id(1)
-        .one(db)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("audit head missing".into()))?;
-    let at = now();
-    let detail = event.detail.to_string();
-    let hash = entry_hash(digest, &head.hash, head.seq, at, &event, &detail);
+/// Appends an entry, to be chained by [`chain_pending`]. Call inside the transaction that
+/// makes the change, so both commit or neither does. Takes no lock.
+pub async fn append<C: ConnectionTrait>(db: &C, event: Event<'_>) -> Result<(), StoreError> {
     audit_entry::ActiveModel {
-        id: Set(head.seq),
-        at: Set(at),
-        actor: Set(event.actor.clone()),
+        at: Set(now()),
+        actor: Set(event.actor),
         action: Set(event.action.to_owned()),
-        subject: Set(event.subject.clone()),
-        detail: Set(detail),
-        prev_hash: Set(head.hash.clone()),
-        hash: Set(hash.clone()),
+        subject: Set(event.subject),
+        detail: Set(event.detail.to_string()),
+        prev_hash: Set(String::new()),
+        hash: Set(String::new()),
+        chain_seq: Set(None),
+        ..Default::default()
     }
     .insert(db)
     .await?;
-    audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Hash, Expr::value(hash))
-        .filter(audit_head::Column::Id.eq(1))
-        .exec(db)
-        .await?;
     Ok(())
+}
+
+/// Chains committed entries not chained yet, in the order of their ids, up to `limit`;
+/// returns how many. One chainer works at a time (it holds the chain head).
+pub async fn chain_pending(
+    db: &DatabaseConnection,
+    digest: &dyn Digest256,
+    limit: u64,
+) -> Result<u64, StoreError> {
+    let txn = super::begin_write(db).await?;
+    // Taking the head row first makes concurrent chainers wait for this one.
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(&txn)
+        .await?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("audit head missing".into()))?;
+    let pending = audit_entry::Entity::find()
+        .filter(audit_entry::Column::ChainSeq.is_null())
+        .order_by_asc(audit_entry::Column::Id)
+        .limit(limit)
+        .all(&txn)
+        .await?;
+    let (mut seq, mut prev) = (head.seq, head.hash);
+    for entry in &pending {
+        seq += 1;
+        let event = Event {
+            actor: entry.actor.clone(),
+            action: &entry.action,
+            subject: entry.subject.clone(),
+            detail: serde_json::Value::Null,
+        };
+        let hash = entry_hash(digest, &prev, seq, entry.at, &event, &entry.detail);
+        audit_entry::Entity::update_many()
+            .col_expr(audit_entry::Column::ChainSeq, Expr::value(seq))
+            .col_expr(audit_entry::Column::PrevHash, Expr::value(prev.clone()))
+            .col_expr(audit_entry::Column::Hash, Expr::value(hash.clone()))
+            .filter(audit_entry::Column::Id.eq(entry.id))
+            .exec(&txn)
+            .await?;
+        prev = hash;
+    }
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Seq, Expr::value(seq))
+        .col_expr(audit_head::Column::Hash, Expr::value(prev))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(pending.len() as u64)
+}
+
+/// Chains everything pending.
+pub async fn chain_all(db: &DatabaseConnection, digest: &dyn Digest256) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let chained = chain_pending(db, digest, 1000).await?;
+        total += chained;
+        if chained < 1000 {
+            return Ok(total);
+        }
+    }
 }
 
 /// The outcome of walking the chain.
@@ -101,26 +147,29 @@ impl Verification {
     }
 }
 
-/// Walks the whole chain in order, a page at a time.
-pub async fn verify<C: ConnectionTrait>(
-    db: &C,
+/// Chains what is pending, then walks the whole chain in order, a page at a time.
+pub async fn verify(
+    db: &DatabaseConnection,
     digest: &dyn Digest256,
 ) -> Result<Verification, StoreError> {
+    chain_all(db, digest).await?;
     let mut prev = "0".repeat(64);
     let mut expected_seq = 1;
     let mut entries = 0;
-    let bad = |id: i64, entries: u64, problem: String| Verification {
+    let bad = |seq: i64, entries: u64, problem: String| Verification {
         entries,
-        first_bad: Some(id),
+        first_bad: Some(seq),
         problem: Some(problem),
     };
     let mut pages = audit_entry::Entity::find()
-        .order_by_asc(audit_entry::Column::Id)
+        .filter(audit_entry::Column::ChainSeq.is_not_null())
+        .order_by_asc(audit_entry::Column::ChainSeq)
         .paginate(db, 500);
     while let Some(page) = pages.fetch_and_next().await? {
         for row in page {
             entries += 1;
-            if row.id != expected_seq {
+            let seq = row.chain_seq.unwrap_or_default();
+            if seq != expected_seq {
                 return Ok(bad(
                     expected_seq,
                     entries,
@@ -128,7 +177,7 @@ pub async fn verify<C: ConnectionTrait>(
                 ));
             }
             if row.prev_hash != prev {
-                return Ok(bad(row.id, entries, "previous hash does not match".into()));
+                return Ok(bad(seq, entries, "previous hash does not match".into()));
             }
             let event = Event {
                 actor: row.actor.clone(),
@@ -136,9 +185,9 @@ pub async fn verify<C: ConnectionTrait>(
                 subject: row.subject.clone(),
                 detail: serde_json::Value::Null,
             };
-            let hash = entry_hash(digest, &prev, row.id, row.at, &event, &row.detail);
+            let hash = entry_hash(digest, &prev, seq, row.at, &event, &row.detail);
             if hash != row.hash {
-                return Ok(bad(row.id, entries, "entry was altered".into()));
+                return Ok(bad(seq, entries, "entry was altered".into()));
             }
             prev = row.hash;
             expected_seq += 1;

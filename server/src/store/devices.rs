@@ -100,16 +100,3 @@ pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, sea_or
     model.update(db).await?;
     Ok(true)
 }
-
-/// Records a successful sync time.
-pub async fn touch<C: ConnectionTrait>(db: &C, id: &str) -> Result<(), sea_orm::DbErr> {
-    device::Entity::update_many()
-        .col_expr(
-            device::Column::LastSyncAt,
-            sea_orm::sea_query::Expr::value(now()),
-        )
-        .filter(device::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}

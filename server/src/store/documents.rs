@@ -235,6 +235,7 @@ pub async fn create<C: ConnectionTrait>(
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
     let region = record.household.region_code.as_str().to_owned();
+    let stamp = super::clock::stamp(db).await?;
     let mut last_id = 0;
     for mut change in doc.get_changes(&[]) {
         let applied = AppliedChange {
@@ -258,6 +259,7 @@ pub async fn create<C: ConnectionTrait>(
         version: Set(1),
         changes_since_snapshot: Set(0),
         updated_at: Set(now()),
+        change_seq: Set(stamp),
     }
     .insert(db)
     .await?;
@@ -388,8 +390,11 @@ pub async fn advance<C: ConnectionTrait>(
     added: usize,
 ) -> Result<i64, StoreError> {
     use sea_orm::sea_query::{Expr, ExprTrait};
+    super::clock::tick(db).await?;
+    let stamp = super::clock::stamp_sql(db.get_database_backend());
     let result = document::Entity::update_many()
         .col_expr(document::Column::Heads, Expr::value(heads_to_text(heads)))
+        .col_expr(document::Column::ChangeSeq, Expr::cust(stamp))
         .col_expr(
             document::Column::Version,
             Expr::col(document::Column::Version).add(1),
@@ -418,6 +423,8 @@ pub async fn advance_many<C: ConnectionTrait>(
     use sea_orm::{DbBackend, Statement};
     let backend = db.get_database_backend();
     let updated = now();
+    super::clock::tick(db).await?;
+    let stamp = super::clock::stamp_sql(backend);
     for chunk in docs.chunks(INSERT_CHUNK) {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 4);
@@ -443,7 +450,8 @@ pub async fn advance_many<C: ConnectionTrait>(
         let sql = format!(
             "WITH v(doc_id, heads, version, added) AS (VALUES {}) \
              UPDATE documents SET heads = v.heads, version = documents.version + 1, \
-             changes_since_snapshot = documents.changes_since_snapshot + v.added, updated_at = {updated} \
+             changes_since_snapshot = documents.changes_since_snapshot + v.added, updated_at = {updated}, \
+             change_seq = {stamp} \
              FROM v WHERE documents.doc_id = v.doc_id AND documents.version = v.version",
             rows.join(", ")
         );
@@ -466,14 +474,19 @@ pub async fn move_region<C: ConnectionTrait>(
 ) -> Result<(), StoreError> {
     use sea_orm::sea_query::Expr;
     let county = region.get(..6).unwrap_or(region);
+    super::clock::tick(db).await?;
+    let stamp = super::clock::stamp_sql(db.get_database_backend());
     document::Entity::update_many()
         .col_expr(document::Column::RegionCode, Expr::value(region))
         .col_expr(document::Column::CountyCode, Expr::value(county))
+        .col_expr(document::Column::ChangeSeq, Expr::cust(stamp))
         .filter(document::Column::DocId.eq(doc_key(id)))
         .exec(db)
         .await?;
     super::photos::move_links(db, id, region).await?;
     super::conflicts::move_region(db, id, region).await?;
+    // Devices holding it learn at their next sync whether it left their scope.
+    super::sync_states::flag_leaving(db, id).await?;
     Ok(())
 }
 

@@ -2,11 +2,13 @@
 //! never build queries; they call these functions.
 
 pub mod audit;
+pub mod clock;
 pub mod conflicts;
 mod db;
 pub mod devices;
 pub mod documents;
 pub mod entities;
+pub mod feed;
 pub mod photos;
 pub mod regions;
 pub mod server_actors;

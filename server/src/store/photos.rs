@@ -363,3 +363,36 @@ pub async fn missing_in_scope<C: ConnectionTrait>(
         .map(|row| row.try_get::<String>("", "hash").map_err(StoreError::from))
         .collect()
 }
+
+/// Photos that the documents `docs` reference and that their devices must upload (as for
+/// [`missing_in_scope`]), at most `limit`.
+pub async fn missing_among<C: ConnectionTrait>(
+    db: &C,
+    docs: &[DocId],
+    limit: u64,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = BTreeSet::new();
+    let keys: Vec<String> = docs.iter().map(DocId::to_uuid_string).collect();
+    for chunk in keys.chunks(500) {
+        let links: Vec<(String, bool)> = photo_link::Entity::find()
+            .select_only()
+            .column(photo_link::Column::Hash)
+            .column(photo_link::Column::Grants)
+            .filter(photo_link::Column::DocId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if links.is_empty() {
+            continue;
+        }
+        let hashes: BTreeSet<String> = links.iter().map(|(h, _)| h.clone()).collect();
+        let stored = stored_among(db, &hashes).await?;
+        out.extend(
+            links
+                .into_iter()
+                .filter(|(hash, grants)| !stored.contains(hash) || !grants)
+                .map(|(hash, _)| hash),
+        );
+    }
+    Ok(out.into_iter().take(limit as usize).collect())
+}

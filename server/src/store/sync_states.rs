@@ -1,43 +1,171 @@
-//! Per device, the heads the server believes the device holds (CBOR of the belief map).
+//! What the server believes each device holds: per (device, document) the heads it last
+//! knew the device to have, flagged when the document moved since; per device the digest of
+//! all of them, the scope they were built for, and how far the device has read the change
+//! feed. A sync writes only the rows that moved.
 
-use super::entities::device_sync_state;
+use super::entities::{device_cursor, device_doc};
 use super::now;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
-use zoufang_sync::server::Belief;
+use crate::error::StoreError;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use std::collections::BTreeMap;
+use zoufang_schemas::wire::{Digest, DocId};
+use zoufang_sync::server::{Belief, BeliefChanges};
 
-/// The stored belief; empty when none (a new device, or an unreadable record).
-pub async fn load<C: ConnectionTrait>(db: &C, device_id: &str) -> Result<Belief, sea_orm::DbErr> {
-    let row = device_sync_state::Entity::find_by_id(device_id.to_owned())
-        .one(db)
-        .await?;
-    Ok(row
-        .and_then(|r| ciborium::from_reader(r.belief.as_slice()).ok())
-        .unwrap_or_default())
+/// Rows per statement.
+const CHUNK: usize = 500;
+
+/// Where a device stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The region prefix its belief was built for.
+    pub scope: String,
+    /// The digest of everything it holds.
+    pub digest: Digest,
+    /// The change stamps it has seen: everything below this.
+    pub seen_upto: i64,
 }
 
-/// Stores the belief.
+/// The device's cursor, if it ever completed a sync (and it reads back).
+pub async fn cursor<C: ConnectionTrait>(
+    db: &C,
+    device_id: &str,
+) -> Result<Option<Cursor>, StoreError> {
+    let Some(row) = device_cursor::Entity::find_by_id(device_id.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(<[u8; 32]>::try_from(row.digest.as_slice())
+        .ok()
+        .map(|digest| Cursor {
+            scope: row.scope,
+            digest: Digest(digest),
+            seen_upto: row.seen_upto,
+        }))
+}
+
+/// Everything the server believes the device holds.
+pub async fn whole_belief<C: ConnectionTrait>(
+    db: &C,
+    device_id: &str,
+) -> Result<Belief, StoreError> {
+    let rows = device_doc::Entity::find()
+        .filter(device_doc::Column::DeviceId.eq(device_id))
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let id = DocId::parse(&row.doc_id)
+                .ok_or_else(|| StoreError::Corrupt(format!("document id {}", row.doc_id)))?;
+            Ok((id, super::documents::heads_from_text(&row.heads)?))
+        })
+        .collect()
+}
+
+/// Stores how the belief moved, and where the device now stands; documents flagged as
+/// moved that the device still holds lose their flag (`checked`).
 pub async fn save<C: ConnectionTrait>(
     db: &C,
     device_id: &str,
-    belief: &Belief,
-) -> Result<(), sea_orm::DbErr> {
-    let bytes = zoufang_sync::codec::encode(belief);
-    let model = device_sync_state::ActiveModel {
+    changes: &BeliefChanges,
+    cursor: &Cursor,
+    checked: &[DocId],
+) -> Result<(), StoreError> {
+    let mut kept: Vec<device_doc::ActiveModel> = Vec::new();
+    let mut dropped: Vec<String> = Vec::new();
+    for (doc, heads) in &changes.changed {
+        match heads {
+            Some(heads) => kept.push(device_doc::ActiveModel {
+                device_id: Set(device_id.to_owned()),
+                doc_id: Set(doc.to_uuid_string()),
+                heads: Set(super::documents::heads_to_text(heads)),
+                leaving: Set(false),
+            }),
+            None => dropped.push(doc.to_uuid_string()),
+        }
+    }
+    for chunk in kept.chunks(CHUNK) {
+        device_doc::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([device_doc::Column::DeviceId, device_doc::Column::DocId])
+                    .update_columns([device_doc::Column::Heads, device_doc::Column::Leaving])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    for chunk in dropped.chunks(CHUNK) {
+        device_doc::Entity::delete_many()
+            .filter(device_doc::Column::DeviceId.eq(device_id))
+            .filter(device_doc::Column::DocId.is_in(chunk.iter().cloned()))
+            .exec(db)
+            .await?;
+    }
+    let checked: Vec<String> = checked.iter().map(DocId::to_uuid_string).collect();
+    for chunk in checked.chunks(CHUNK) {
+        device_doc::Entity::update_many()
+            .col_expr(device_doc::Column::Leaving, Expr::value(false))
+            .filter(device_doc::Column::DeviceId.eq(device_id))
+            .filter(device_doc::Column::DocId.is_in(chunk.iter().cloned()))
+            .exec(db)
+            .await?;
+    }
+    save_cursor(db, device_id, cursor).await
+}
+
+async fn save_cursor<C: ConnectionTrait>(
+    db: &C,
+    device_id: &str,
+    cursor: &Cursor,
+) -> Result<(), StoreError> {
+    let row = device_cursor::ActiveModel {
         device_id: Set(device_id.to_owned()),
-        belief: Set(bytes),
+        scope: Set(cursor.scope.clone()),
+        digest: Set(cursor.digest.0.to_vec()),
+        seen_upto: Set(cursor.seen_upto),
         updated_at: Set(now()),
     };
-    device_sync_state::Entity::insert(model)
+    device_cursor::Entity::insert(row)
         .on_conflict(
-            OnConflict::column(device_sync_state::Column::DeviceId)
+            OnConflict::column(device_cursor::Column::DeviceId)
                 .update_columns([
-                    device_sync_state::Column::Belief,
-                    device_sync_state::Column::UpdatedAt,
+                    device_cursor::Column::Scope,
+                    device_cursor::Column::Digest,
+                    device_cursor::Column::SeenUpto,
+                    device_cursor::Column::UpdatedAt,
                 ])
                 .to_owned(),
         )
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// Flags a moved document for every device that holds it: each checks at its next sync
+/// whether it is still in scope.
+pub async fn flag_leaving<C: ConnectionTrait>(db: &C, doc: &DocId) -> Result<(), StoreError> {
+    device_doc::Entity::update_many()
+        .col_expr(device_doc::Column::Leaving, Expr::value(true))
+        .filter(device_doc::Column::DocId.eq(doc.to_uuid_string()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// When each of `devices` last completed a sync.
+pub async fn last_syncs<C: ConnectionTrait>(
+    db: &C,
+    devices: Vec<String>,
+) -> Result<BTreeMap<String, i64>, StoreError> {
+    let mut out = BTreeMap::new();
+    for chunk in devices.chunks(CHUNK) {
+        let rows = device_cursor::Entity::find()
+            .filter(device_cursor::Column::DeviceId.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.device_id, r.updated_at)));
+    }
+    Ok(out)
 }

@@ -1,6 +1,6 @@
-use super::{Belief, Scope};
+use super::{Belief, Known, Scope};
 use crate::codec::DecodedRequest;
-use crate::heads::{canonical, held_digest};
+use crate::heads::{Toggle, canonical};
 use std::collections::BTreeSet;
 use zoufang_schemas::wire::DocId;
 
@@ -23,8 +23,11 @@ pub struct Plan {
     /// listed everything it holds); if not, only updates are processed and the device is
     /// asked for its list.
     pub digest_matches: bool,
-    /// What the device holds, as far as the server can tell after this request.
+    /// What the device holds, as far as the server can tell after this request (whole, or
+    /// the part the request concerns).
     pub expected: Belief,
+    /// What the server knew before the request (whole, or in part), to tell what changed.
+    pub known: Known,
     /// Per updated document, what to do.
     pub updates: Vec<(DocId, UpdateDisposition)>,
     /// Documents the caller must load before [`super::respond`].
@@ -36,12 +39,15 @@ pub struct Plan {
 }
 
 /// Decides what a request needs. Pure: no document is touched.
-pub fn plan(request: &DecodedRequest, scope: &Scope, belief: &Belief) -> Plan {
+pub fn plan(request: &DecodedRequest, scope: &Scope, known: &Known) -> Plan {
     let req = &request.request;
+    let belief = &known.belief;
     let mut expected: Belief = match &req.held {
         Some(held) => held.iter().map(|h| (h.doc, canonical(&h.heads))).collect(),
         None => belief.clone(),
     };
+    // The digest the device should send: the known one with the request's updates.
+    let mut digest = known.digest;
     let mut updates = Vec::with_capacity(req.updates.len());
     let mut load = BTreeSet::new();
     for update in &req.updates {
@@ -58,10 +64,14 @@ pub fn plan(request: &DecodedRequest, scope: &Scope, belief: &Belief) -> Plan {
         if disposition != UpdateDisposition::OutOfScope {
             load.insert(update.doc);
         }
+        if let Some(before) = belief.get(&update.doc) {
+            digest.toggle(&update.doc, before);
+        }
+        digest.toggle(&update.doc, &update.heads);
         expected.insert(update.doc, canonical(&update.heads));
         updates.push((update.doc, disposition));
     }
-    let digest_matches = req.held.is_some() || held_digest(&expected) == req.digest;
+    let digest_matches = req.held.is_some() || digest == req.digest;
     let mut assign = BTreeSet::new();
     let mut leaving = BTreeSet::new();
     if digest_matches {
@@ -86,6 +96,7 @@ pub fn plan(request: &DecodedRequest, scope: &Scope, belief: &Belief) -> Plan {
     Plan {
         digest_matches,
         expected,
+        known: known.clone(),
         updates,
         load,
         assign,

@@ -5,6 +5,7 @@ use crate::codec::DecodedRequest;
 use crate::conflicts::{
     Conflict, conflicts_after_linear_merge, conflicts_after_merge, extends_linearly,
 };
+use crate::heads::Toggle;
 use crate::heads::{canonical, from_wire, to_wire};
 use crate::parallel::{cores, map_in_order};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
@@ -73,14 +74,80 @@ impl MergedDoc {
     }
 }
 
+/// How the server's belief about a device moves with a request: per document the heads
+/// the device will hold, or `None` when it will no longer hold the document; and the
+/// digest of the whole belief after them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BeliefChanges {
+    /// Documents whose believed heads moved.
+    pub changed: BTreeMap<DocId, Option<Vec<Head>>>,
+    /// The digest of the whole belief after the changes.
+    pub digest: zoufang_schemas::wire::Digest,
+}
+
+impl BeliefChanges {
+    /// The changes from `before` to `after` (both whole, or both the same part of the
+    /// belief), and the digest `digest` (of the whole of `before`) moved by them.
+    pub fn between(before: &Belief, after: &Belief, digest: zoufang_schemas::wire::Digest) -> Self {
+        let mut changes = BeliefChanges {
+            changed: BTreeMap::new(),
+            digest,
+        };
+        for (doc, heads) in after {
+            if before.get(doc) != Some(heads) {
+                changes.changed.insert(*doc, Some(heads.clone()));
+            }
+        }
+        for doc in before.keys() {
+            if !after.contains_key(doc) {
+                changes.changed.insert(*doc, None);
+            }
+        }
+        for (doc, now) in &changes.changed {
+            if let Some(old) = before.get(doc) {
+                changes.digest.toggle(doc, old);
+            }
+            if let Some(new) = now {
+                changes.digest.toggle(doc, new);
+            }
+        }
+        changes
+    }
+
+    /// Records that the device will hold `doc` at `heads` (a document sent whole outside
+    /// [`settle`]); `known` is the belief the changes were made from.
+    pub fn hold(&mut self, doc: DocId, heads: Vec<Head>, known: &Belief) {
+        let old = match self.changed.get(&doc) {
+            Some(now) => now.clone(),
+            None => known.get(&doc).cloned(),
+        };
+        if let Some(old) = &old {
+            self.digest.toggle(&doc, old);
+        }
+        self.digest.toggle(&doc, &heads);
+        self.changed.insert(doc, Some(heads));
+    }
+
+    /// Applies the changes to a whole belief.
+    pub fn apply_to(&self, belief: &mut Belief) {
+        for (doc, heads) in &self.changed {
+            match heads {
+                Some(heads) => belief.insert(*doc, heads.clone()),
+                None => belief.remove(doc),
+            };
+        }
+    }
+}
+
 /// The result of one request: the reply (without blobs and tasks, which the caller adds),
-/// the device's new belief, and what was merged (to persist in one transaction).
+/// how the belief about the device moves, and what was merged (to persist in one
+/// transaction).
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The reply to encode.
     pub reply: SyncReply,
-    /// What the device holds once it has applied the reply.
-    pub belief: Belief,
+    /// How the belief about the device moves once it has applied the reply.
+    pub belief: BeliefChanges,
     /// Documents that changed; `docs` passed to [`respond`] holds their new state.
     pub merged: Vec<MergedDoc>,
 }
@@ -247,9 +314,12 @@ pub fn settle(
         expected.remove(doc);
     }
     reply.leaving = leaving.into_iter().collect();
+    // A listed `held` replaces the whole belief; otherwise only the part the request
+    // concerned moves (the rest of the known belief is unchanged and left out).
+    let belief = BeliefChanges::between(&plan.known.belief, &expected, plan.known.digest);
     Outcome {
         reply,
-        belief: expected,
+        belief,
         merged,
     }
 }

@@ -2,12 +2,14 @@
 
 mod persist;
 mod pipeline;
+mod view;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::devices;
 use crate::store::documents::{self, LoadedDoc};
-use crate::store::{devices, sync_states};
+use crate::store::sync_states::Cursor;
 use persist::{Meta, Stored, Writer};
 use pipeline::MergeJob;
 use sea_orm::{DatabaseTransaction, DbBackend};
@@ -16,9 +18,7 @@ use std::time::Instant;
 use zoufang_schemas::wire::DocId;
 use zoufang_sync::automerge::{ActorId, Automerge};
 use zoufang_sync::codec::{DecodedRequest, Limits, decode_request, encode};
-use zoufang_sync::server::{
-    DeviceContext, MergeResult, Outcome, Scope, Updates, plan, settle, updates,
-};
+use zoufang_sync::server::{DeviceContext, MergeResult, Outcome, Updates, plan, settle, updates};
 
 const ATTEMPTS: usize = 6;
 /// Most missing photos listed in one reply.
@@ -99,13 +99,8 @@ async fn attempt_sync(
     decoded: &DecodedRequest,
     context: &DeviceContext,
 ) -> Result<(Vec<u8>, SyncFigures), ApiError> {
-    let scope_rows = documents::scope(&state.db, user.scope.as_str()).await?;
-    let scope: Scope = scope_rows
-        .iter()
-        .map(|(id, (heads, _))| (*id, heads.clone()))
-        .collect();
-    let belief = sync_states::load(&state.db, device_id).await?;
-    let mut plan = plan(decoded, &scope, &belief);
+    let view = view::load(state, user, device_id, decoded).await?;
+    let mut plan = plan(decoded, &view.scope, &view.known);
     refuse_scope_probing(state, &plan)?;
     // Newly assigned documents whose stored snapshot is current go out as stored, without
     // being loaded: a first download costs no merge work and little memory.
@@ -120,7 +115,7 @@ async fn attempt_sync(
     // read in two queries and decoded on every core.
     let mut missing = Vec::new();
     for id in &plan.load {
-        let version = scope_rows.get(id).map(|(_, v)| *v);
+        let version = view.versions.get(id).copied();
         match version.and_then(|v| state.docs.take(id, v)) {
             Some(hit) => {
                 meta.insert(*id, (hit.version, hit.region_code));
@@ -147,10 +142,28 @@ async fn attempt_sync(
         docs,
     };
     let merges = pipeline::start(jobs, context.clone());
+    let concerned: Vec<DocId> = view
+        .scope
+        .keys()
+        .copied()
+        .chain(decoded.request.updates.iter().map(|u| u.doc))
+        .collect();
+    let cursor = Cursor {
+        scope: user.scope.as_str().to_owned(),
+        digest: Default::default(),
+        // Carried out completely, the request moves the device past everything it read.
+        seen_upto: if plan.digest_matches {
+            view.horizon
+        } else {
+            view.before.as_ref().map_or(0, |c| c.seen_upto)
+        },
+    };
     let storing = Storing {
         state,
         writer: Writer { user, device_id },
         meta: &meta,
+        cursor: &cursor,
+        moved: &view.moved,
         // PostgreSQL works in its own process: its transaction starts now and stores
         // merged documents while the rest still merge. SQLite works in this process, and
         // its write transaction locks the database, so it starts once everything is merged.
@@ -167,7 +180,7 @@ async fn attempt_sync(
         },
         async {
             match storing.overlap {
-                true => Some(missing_photos(state, user).await),
+                true => Some(missing_photos(state, user, view.whole, &concerned).await),
                 false => None,
             }
         },
@@ -214,7 +227,7 @@ async fn attempt_sync(
     // tablet uploads them after the documents.
     reply.missing_blobs = match missing_before {
         Some(missing) if !stored.evidence_changed => missing?,
-        _ => missing_photos(state, user).await?,
+        _ => missing_photos(state, user, view.whole, &concerned).await?,
     };
     let figures = SyncFigures {
         loaded,
@@ -247,23 +260,26 @@ fn refuse_scope_probing(
     Ok(())
 }
 
-/// Photos referenced in the user's scope that the server does not have (at most
-/// [`MISSING_BLOBS_LISTED`]).
+/// Photos the device is asked to upload (at most [`MISSING_BLOBS_LISTED`]): for a whole
+/// scope read, those its households reference that the server lacks; otherwise those of
+/// the documents the request concerned (what changed since its last sync, and what it
+/// sent).
 async fn missing_photos(
     state: &AppState,
     user: &AuthUser,
+    whole: bool,
+    concerned: &[DocId],
 ) -> Result<Vec<zoufang_schemas::PhotoHash>, ApiError> {
-    Ok(
-        crate::store::photos::missing_in_scope(
-            &state.db,
-            user.scope.as_str(),
-            MISSING_BLOBS_LISTED,
-        )
-        .await?
+    let hashes = if whole {
+        crate::store::photos::missing_in_scope(&state.db, user.scope.as_str(), MISSING_BLOBS_LISTED)
+            .await?
+    } else {
+        crate::store::photos::missing_among(&state.db, concerned, MISSING_BLOBS_LISTED).await?
+    };
+    Ok(hashes
         .iter()
         .filter_map(|h| zoufang_schemas::PhotoHash::parse(h).ok())
-        .collect(),
-    )
+        .collect())
 }
 
 /// What storing one request's merges needs besides the merges themselves.
@@ -272,6 +288,10 @@ struct Storing<'a> {
     writer: Writer<'a>,
     /// Version and village of every loaded document, as read before merging.
     meta: &'a Meta,
+    /// Where the device stands once the request is stored (its digest is the outcome's).
+    cursor: &'a Cursor,
+    /// Documents flagged as moved that the request checked.
+    moved: &'a [DocId],
     /// Whether the transaction begins before the merges end, storing each group of merged
     /// documents as it arrives (PostgreSQL), rather than once all are merged (SQLite).
     overlap: bool,
@@ -361,10 +381,16 @@ async fn settle_request(
     let results = std::mem::take(&mut merging.results);
     let mut outcome = settle(plan, order, results, &merging.docs);
     for sent in whole {
-        outcome.belief.insert(sent.doc, sent.heads.clone());
+        outcome
+            .belief
+            .hold(sent.doc, sent.heads.clone(), &plan.known.belief);
         outcome.reply.assigned.push(sent);
     }
-    persist::settled(storing.state, txn, storing.writer, &outcome).await?;
+    let cursor = Cursor {
+        digest: outcome.belief.digest,
+        ..storing.cursor.clone()
+    };
+    persist::settled(txn, storing.writer, &outcome, &cursor, storing.moved).await?;
     Ok(outcome)
 }
 

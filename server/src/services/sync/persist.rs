@@ -6,11 +6,11 @@ use super::SyncFigures;
 use super::pipeline::{MergedDocument, Projection};
 use crate::auth::AuthUser;
 use crate::error::StoreError;
-use crate::state::AppState;
 use crate::store::audit::{self, Event};
 use crate::store::conflicts::{self, StoredCandidate};
 use crate::store::documents::{self, Origin};
-use crate::store::{devices, sync_states, users};
+use crate::store::sync_states::{self, Cursor};
+use crate::store::{devices, users};
 use sea_orm::DatabaseTransaction;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use zoufang_schemas::wire::DocId;
@@ -138,16 +138,17 @@ pub async fn merged_documents(
     Ok(())
 }
 
-/// Stores the device's new belief and the audit entry of the whole request.
+/// Stores how the belief about the device moved, where the device now stands, and the
+/// audit entry of the whole request.
 pub async fn settled(
-    state: &AppState,
     txn: &DatabaseTransaction,
     writer: Writer<'_>,
     outcome: &Outcome,
+    cursor: &Cursor,
+    moved: &[DocId],
 ) -> Result<(), StoreError> {
     let Writer { user, device_id } = writer;
-    sync_states::save(txn, device_id, &outcome.belief).await?;
-    devices::touch(txn, device_id).await?;
+    sync_states::save(txn, device_id, &outcome.belief, cursor, moved).await?;
     if outcome.merged.is_empty() && outcome.reply.refused.is_empty() {
         return Ok(());
     }
@@ -165,7 +166,6 @@ pub async fn settled(
     });
     audit::append(
         txn,
-        state.digest.as_ref(),
         Event {
             actor: format!("user:{}", user.name),
             action: "sync.merge",

@@ -14,6 +14,7 @@ pub struct Model {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+    pub chain_seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

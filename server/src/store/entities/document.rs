@@ -15,6 +15,7 @@ pub struct Model {
     pub version: i64,
     pub changes_since_snapshot: i32,
     pub updated_at: i64,
+    pub change_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

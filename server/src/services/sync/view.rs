@@ -1,0 +1,138 @@
+//! What a sync is planned against. A device with a cursor for its user's scope gets the
+//! documents its request names, those of its scope stamped since its cursor, and those it
+//! holds that moved: the request costs what changed, however large the scope. A first
+//! sync, a request listing what the device holds, or a scope that changed reads the whole
+//! scope and belief.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::feed::{self, FeedQuery};
+use crate::store::sync_states::{self, Cursor};
+use crate::store::{clock, documents, regions};
+use std::collections::BTreeMap;
+use zoufang_schemas::wire::DocId;
+use zoufang_sync::codec::DecodedRequest;
+use zoufang_sync::server::{Belief, Known, Scope};
+
+/// What a sync is planned against, and where the device stands after it.
+#[derive(Debug, Clone, Default)]
+pub struct SyncView {
+    /// The scope: whole, or the part the request concerns.
+    pub scope: Scope,
+    /// What the server knows of the device.
+    pub known: Known,
+    /// Versions of the documents read (for the document cache).
+    pub versions: BTreeMap<DocId, i64>,
+    /// The device's cursor once this request is carried out completely.
+    pub horizon: i64,
+    /// The cursor before, kept when the request is not carried out completely.
+    pub before: Option<Cursor>,
+    /// Documents flagged as moved that this request checked.
+    pub moved: Vec<DocId>,
+    /// Whether the whole scope was read.
+    pub whole: bool,
+}
+
+/// Reads what the request from `device_id` is planned against.
+pub async fn load(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    decoded: &DecodedRequest,
+) -> Result<SyncView, ApiError> {
+    let cursor = sync_states::cursor(&state.db, device_id).await?;
+    match cursor {
+        Some(cursor) if decoded.request.held.is_none() && cursor.scope == user.scope.as_str() => {
+            from_feed(state, user, device_id, cursor, decoded).await
+        }
+        before => whole(state, user, device_id, before).await,
+    }
+}
+
+async fn whole(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    before: Option<Cursor>,
+) -> Result<SyncView, ApiError> {
+    // Taken before the scope is read: whatever it misses is stamped at or above it.
+    let horizon = clock::horizon(&state.db).await?;
+    let rows = documents::scope(&state.db, user.scope.as_str()).await?;
+    let belief = sync_states::whole_belief(&state.db, device_id).await?;
+    let mut scope = Scope::new();
+    let mut versions = BTreeMap::new();
+    for (id, (heads, version)) in rows {
+        scope.insert(id, heads);
+        versions.insert(id, version);
+    }
+    Ok(SyncView {
+        scope,
+        known: Known::whole(belief),
+        versions,
+        horizon,
+        before,
+        moved: Vec::new(),
+        whole: true,
+    })
+}
+
+async fn from_feed(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    cursor: Cursor,
+    decoded: &DecodedRequest,
+) -> Result<SyncView, ApiError> {
+    let counties = counties_of(state, user.scope.as_str()).await?;
+    let named: Vec<DocId> = decoded.request.updates.iter().map(|u| u.doc).collect();
+    let read = feed::read(
+        &state.db,
+        FeedQuery {
+            device_id,
+            scope: user.scope.as_str(),
+            counties: &counties,
+            since: cursor.seen_upto,
+            named: &named,
+        },
+    )
+    .await?;
+    let mut view = SyncView {
+        horizon: read.horizon,
+        known: Known {
+            belief: Belief::new(),
+            digest: cursor.digest,
+        },
+        before: Some(cursor),
+        ..SyncView::default()
+    };
+    for doc in read.docs {
+        let Some(region) = &doc.region_code else {
+            continue;
+        };
+        if user.sees(region) {
+            view.scope.insert(doc.id, doc.heads);
+        }
+        view.versions.insert(doc.id, doc.version);
+        if let Some(believed) = doc.believed {
+            view.known.belief.insert(doc.id, believed);
+        }
+        if doc.moved {
+            view.moved.push(doc.id);
+        }
+    }
+    Ok(view)
+}
+
+/// The counties a region prefix covers.
+async fn counties_of(state: &AppState, scope: &str) -> Result<Vec<String>, ApiError> {
+    if let Some(county) = scope.get(..6) {
+        return Ok(vec![county.to_owned()]);
+    }
+    Ok(regions::under(&state.db, scope)
+        .await?
+        .into_iter()
+        .filter(|r| r.code.len() == 6)
+        .map(|r| r.code)
+        .collect())
+}

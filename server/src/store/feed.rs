@@ -1,0 +1,197 @@
+//! What one sync of a device concerns, read in one statement: the documents of its scope
+//! stamped since its cursor, the documents its request names, and the documents it holds
+//! that moved; each with the server's heads and version and what the server believes the
+//! device holds of it; and the horizon of the read (see [`super::clock`]).
+
+use super::clock::horizon_sql;
+use super::documents::heads_from_text;
+use crate::error::StoreError;
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use zoufang_schemas::wire::{DocId, Head};
+
+/// Named documents read in the one statement; more are read in further ones.
+const NAMED_IN_ONE: usize = 400;
+
+/// A document a sync concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedDoc {
+    /// The document.
+    pub id: DocId,
+    /// Its village, `None` if it does not exist.
+    pub region_code: Option<String>,
+    /// The server's heads.
+    pub heads: Vec<Head>,
+    /// Its version.
+    pub version: i64,
+    /// What the server believes the device holds of it.
+    pub believed: Option<Vec<Head>>,
+    /// The device holds it and it moved since.
+    pub moved: bool,
+}
+
+/// What a sync concerns.
+#[derive(Debug, Clone, Default)]
+pub struct Feed {
+    /// The horizon of the read: the device's next cursor.
+    pub horizon: i64,
+    /// The documents, each once.
+    pub docs: Vec<FeedDoc>,
+}
+
+/// Which documents to read.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedQuery<'a> {
+    /// The device.
+    pub device_id: &'a str,
+    /// Its user's region prefix.
+    pub scope: &'a str,
+    /// The counties the scope covers.
+    pub counties: &'a [String],
+    /// The device's cursor.
+    pub since: i64,
+    /// Documents the request names.
+    pub named: &'a [DocId],
+}
+
+/// An SQL statement with its bound values, in either database's placeholder style.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+}
+
+const COLUMNS: &str = "d.doc_id, d.region_code, d.heads, d.version, b.heads, b.leaving";
+
+/// Reads what a sync concerns.
+pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Feed, StoreError> {
+    let backend = db.get_database_backend();
+    let (first, rest) = query.named.split_at(query.named.len().min(NAMED_IN_ONE));
+    let mut sql = Sql {
+        backend,
+        text: format!(
+            "SELECT 0 AS kind, {} AS horizon, CAST(NULL AS TEXT) AS doc_id, \
+             CAST(NULL AS TEXT) AS region_code, CAST(NULL AS TEXT) AS heads, \
+             CAST(NULL AS BIGINT) AS version, CAST(NULL AS TEXT) AS held, \
+             CAST(NULL AS BOOLEAN) AS leaving",
+            horizon_sql(backend)
+        ),
+        values: Vec::new(),
+    };
+    for county in query.counties {
+        let device = sql.bind(query.device_id);
+        let county = sql.bind(county.as_str());
+        let since = sql.bind(query.since);
+        let low = sql.bind(query.scope);
+        let high = sql.bind(format!("{}~", query.scope));
+        sql.text.push_str(&format!(
+            " UNION ALL SELECT 1, NULL, {COLUMNS} FROM documents d LEFT JOIN device_docs b \
+             ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE d.county_code = {county} \
+             AND d.change_seq >= {since} AND d.region_code >= {low} AND d.region_code < {high}"
+        ));
+    }
+    if !first.is_empty() {
+        push_named(&mut sql, query.device_id, first);
+    }
+    let device = sql.bind(query.device_id);
+    let moved = sql.bind(true);
+    sql.text.push_str(&format!(
+        " UNION ALL SELECT 3, NULL, b.doc_id, d.region_code, d.heads, d.version, b.heads, \
+         b.leaving FROM device_docs b LEFT JOIN documents d ON d.doc_id = b.doc_id \
+         WHERE b.device_id = {device} AND b.leaving = {moved}"
+    ));
+    let mut feed = run(db, sql).await?;
+    for chunk in rest.chunks(NAMED_IN_ONE) {
+        let mut more = Sql {
+            backend,
+            text: format!(
+                "SELECT 0 AS kind, {} AS horizon, CAST(NULL AS TEXT) AS doc_id, \
+                 CAST(NULL AS TEXT) AS region_code, CAST(NULL AS TEXT) AS heads, \
+                 CAST(NULL AS BIGINT) AS version, CAST(NULL AS TEXT) AS held, \
+                 CAST(NULL AS BOOLEAN) AS leaving",
+                horizon_sql(backend)
+            ),
+            values: Vec::new(),
+        };
+        push_named(&mut more, query.device_id, chunk);
+        let extra = run(db, more).await?;
+        merge_docs(&mut feed.docs, extra.docs);
+    }
+    Ok(feed)
+}
+
+fn push_named(sql: &mut Sql, device_id: &str, named: &[DocId]) {
+    let device = sql.bind(device_id);
+    let ids: Vec<String> = named
+        .iter()
+        .map(|id| sql.bind(id.to_uuid_string()))
+        .collect();
+    sql.text.push_str(&format!(
+        " UNION ALL SELECT 2, NULL, {COLUMNS} FROM documents d LEFT JOIN device_docs b \
+         ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE d.doc_id IN ({})",
+        ids.join(", ")
+    ));
+}
+
+async fn run<C: ConnectionTrait>(db: &C, sql: Sql) -> Result<Feed, StoreError> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            sql.backend,
+            sql.text,
+            sql.values,
+        ))
+        .await?;
+    let mut feed = Feed::default();
+    let mut docs = Vec::with_capacity(rows.len());
+    for row in rows {
+        let kind: i32 = row.try_get("", "kind")?;
+        if kind == 0 {
+            feed.horizon = row.try_get("", "horizon")?;
+            continue;
+        }
+        let id: String = row.try_get("", "doc_id")?;
+        let id =
+            DocId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("document id {id}")))?;
+        let heads: Option<String> = row.try_get("", "heads")?;
+        let held: Option<String> = row.try_get("", "held")?;
+        let leaving: Option<bool> = row.try_get("", "leaving")?;
+        docs.push(FeedDoc {
+            id,
+            region_code: row.try_get("", "region_code")?,
+            heads: heads
+                .as_deref()
+                .map(heads_from_text)
+                .transpose()?
+                .unwrap_or_default(),
+            version: row.try_get::<Option<i64>>("", "version")?.unwrap_or(0),
+            believed: held.as_deref().map(heads_from_text).transpose()?,
+            moved: leaving.unwrap_or(false),
+        });
+    }
+    merge_docs(&mut feed.docs, docs);
+    Ok(feed)
+}
+
+/// Adds `more` to `docs`, each document once (flags of both kept).
+fn merge_docs(docs: &mut Vec<FeedDoc>, more: Vec<FeedDoc>) {
+    let mut at: std::collections::HashMap<DocId, usize> =
+        docs.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+    for doc in more {
+        match at.get(&doc.id) {
+            Some(&i) => docs[i].moved |= doc.moved,
+            None => {
+                at.insert(doc.id, docs.len());
+                docs.push(doc);
+            }
+        }
+    }
+}
