@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod actor_cache;
 pub mod auth;
 pub mod cli;
 pub mod crypto;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// Loaded documents.
     pub docs: Arc<DocCache>,
+    /// The actors of devices that synced.
+    pub actors: Arc<crate::actor_cache::ActorCache>,
     /// Per-photo locks of uploads in progress.
     pub upload_locks: Arc<KeyedLocks<String>>,
     /// Password hashing.
@@ -79,6 +81,7 @@ impl AppState {
             settings: Arc::new(settings),
             tokens: Arc::new(tokens),
             docs: Arc::new(DocCache::new(cache)),
+            actors: Arc::default(),
             upload_locks: Arc::new(KeyedLocks::default()),
             passwords: Arc::new(Argon2Scheme),
             password_checks: Arc::new(tokio::sync::Semaphore::new(

@@ -113,7 +113,7 @@ impl MemoryServer {
             Device {
                 context: DeviceContext {
                     role,
-                    actors: actors.iter().cloned().collect::<HashSet<_>>(),
+                    actors: std::sync::Arc::new(actors.iter().cloned().collect::<HashSet<_>>()),
                     villages: std::sync::Arc::default(),
                 },
                 scope: scope.into_iter().collect(),

@@ -61,10 +61,23 @@ impl FromRequest for AuthUser {
     }
 }
 
-/// The bearer token's user, if the token verifies and its session is live: the token's
-/// family not revoked (logout, device revoked, refresh token reused) and its user not
-/// disabled. Checked on every request, so revocation takes effect at once.
-async fn extract(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// The bearer token's user, its signature and expiry verified, its session not checked
+/// yet: for the one handler that checks the session in its own first read (the sync).
+/// Everything else takes [`AuthUser`].
+#[derive(Debug, Clone)]
+pub struct UncheckedUser(pub AuthUser);
+
+impl FromRequest for UncheckedUser {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(verified(req).map(UncheckedUser))
+    }
+}
+
+/// The user a bearer token names, if it verifies.
+fn verified(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("no state".into()))?;
@@ -80,11 +93,30 @@ async fn extract(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .tokens
         .verify(token)
         .ok_or(ApiError::Unauthorized("token-invalid"))?;
-    let user = AuthUser::from_claims(claims).ok_or(ApiError::Unauthorized("token-invalid"))?;
-    match tokens::liveness(&state.db, &user.family, user.id).await? {
-        Liveness::Live => Ok(user),
-        Liveness::Revoked => Err(ApiError::Unauthorized("session-revoked")),
-        Liveness::DeviceRevoked => Err(ApiError::DeviceRevoked),
-        Liveness::UserDisabled => Err(ApiError::Unauthorized("user-disabled")),
+    AuthUser::from_claims(claims).ok_or(ApiError::Unauthorized("token-invalid"))
+}
+
+/// The error for a session that is not live.
+pub fn refused_session(liveness: Liveness) -> Option<ApiError> {
+    match liveness {
+        Liveness::Live => None,
+        Liveness::Revoked => Some(ApiError::Unauthorized("session-revoked")),
+        Liveness::DeviceRevoked => Some(ApiError::DeviceRevoked),
+        Liveness::UserDisabled => Some(ApiError::Unauthorized("user-disabled")),
+    }
+}
+
+/// The bearer token's user, if the token verifies and its session is live: the token's
+/// family not revoked (logout, device revoked, refresh token reused) and its user not
+/// disabled. Checked on every request, so revocation takes effect at once.
+async fn extract(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal("no state".into()))?;
+    let user = verified(req)?;
+    let liveness = tokens::liveness(&state.db, &user.family, user.id).await?;
+    match refused_session(liveness) {
+        None => Ok(user),
+        Some(refused) => Err(refused),
     }
 }

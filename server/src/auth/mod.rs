@@ -4,5 +4,5 @@
 mod extractor;
 mod tokens;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, UncheckedUser, refused_session};
 pub use tokens::{Claims, TokenKeys};

@@ -1,4 +1,4 @@
-use crate::auth::AuthUser;
+use crate::auth::UncheckedUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::services::sync::{self as sync_service, SyncFigures};
 use crate::state::AppState;
@@ -23,7 +23,7 @@ pub const DEVICE_HEADER: &str = "x-zoufang-device";
 #[tracing::instrument(skip_all, fields(user = %user.name))]
 pub async fn sync(
     state: web::Data<AppState>,
-    user: AuthUser,
+    UncheckedUser(user): UncheckedUser,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {

@@ -27,6 +27,10 @@ pub struct FeedDoc {
     pub believed: Option<Vec<Head>>,
     /// The device holds it and it moved since.
     pub moved: bool,
+    /// It has open conflicts.
+    pub open_conflicts: bool,
+    /// It references photos its devices must upload.
+    pub photos_missing: bool,
 }
 
 /// What a sync concerns.
@@ -70,7 +74,22 @@ impl Sql {
     }
 }
 
-const COLUMNS: &str = "d.doc_id, d.region_code, d.heads, d.version, b.heads, b.leaving";
+const COLUMNS: &str = "d.doc_id, d.region_code, d.heads, d.version, b.heads, b.leaving, \
+    EXISTS (SELECT 1 FROM conflicts x WHERE x.doc_id = d.doc_id AND x.status = 'OPEN'), \
+    EXISTS (SELECT 1 FROM photo_links l LEFT JOIN blobs p ON p.hash = l.hash \
+    WHERE l.doc_id = d.doc_id AND (p.hash IS NULL OR NOT l.grants))";
+
+/// The first row: the horizon, and the columns' types for the rows that follow.
+fn horizon_row(backend: DbBackend) -> String {
+    format!(
+        "SELECT 0 AS kind, {} AS horizon, CAST(NULL AS TEXT) AS doc_id, \
+         CAST(NULL AS TEXT) AS region_code, CAST(NULL AS TEXT) AS heads, \
+         CAST(NULL AS BIGINT) AS version, CAST(NULL AS TEXT) AS held, \
+         CAST(NULL AS BOOLEAN) AS leaving, CAST(NULL AS BOOLEAN) AS open_conflicts, \
+         CAST(NULL AS BOOLEAN) AS photos_missing",
+        horizon_sql(backend)
+    )
+}
 
 /// Reads what a sync concerns.
 pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Feed, StoreError> {
@@ -78,13 +97,7 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
     let (first, rest) = query.named.split_at(query.named.len().min(NAMED_IN_ONE));
     let mut sql = Sql {
         backend,
-        text: format!(
-            "SELECT 0 AS kind, {} AS horizon, CAST(NULL AS TEXT) AS doc_id, \
-             CAST(NULL AS TEXT) AS region_code, CAST(NULL AS TEXT) AS heads, \
-             CAST(NULL AS BIGINT) AS version, CAST(NULL AS TEXT) AS held, \
-             CAST(NULL AS BOOLEAN) AS leaving",
-            horizon_sql(backend)
-        ),
+        text: horizon_row(backend),
         values: Vec::new(),
     };
     for county in query.counties {
@@ -105,21 +118,14 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
     let device = sql.bind(query.device_id);
     let moved = sql.bind(true);
     sql.text.push_str(&format!(
-        " UNION ALL SELECT 3, NULL, b.doc_id, d.region_code, d.heads, d.version, b.heads, \
-         b.leaving FROM device_docs b LEFT JOIN documents d ON d.doc_id = b.doc_id \
-         WHERE b.device_id = {device} AND b.leaving = {moved}"
+        " UNION ALL SELECT 3, NULL, {COLUMNS} FROM device_docs b LEFT JOIN documents d \
+         ON d.doc_id = b.doc_id WHERE b.device_id = {device} AND b.leaving = {moved}"
     ));
     let mut feed = run(db, sql).await?;
     for chunk in rest.chunks(NAMED_IN_ONE) {
         let mut more = Sql {
             backend,
-            text: format!(
-                "SELECT 0 AS kind, {} AS horizon, CAST(NULL AS TEXT) AS doc_id, \
-                 CAST(NULL AS TEXT) AS region_code, CAST(NULL AS TEXT) AS heads, \
-                 CAST(NULL AS BIGINT) AS version, CAST(NULL AS TEXT) AS held, \
-                 CAST(NULL AS BOOLEAN) AS leaving",
-                horizon_sql(backend)
-            ),
+            text: horizon_row(backend),
             values: Vec::new(),
         };
         push_named(&mut more, query.device_id, chunk);
@@ -175,6 +181,12 @@ async fn run<C: ConnectionTrait>(db: &C, sql: Sql) -> Result<Feed, StoreError> {
             version: row.try_get::<Option<i64>>("", "version")?.unwrap_or(0),
             believed: held.as_deref().map(heads_from_text).transpose()?,
             moved: leaving.unwrap_or(false),
+            open_conflicts: row
+                .try_get::<Option<bool>>("", "open_conflicts")?
+                .unwrap_or(false),
+            photos_missing: row
+                .try_get::<Option<bool>>("", "photos_missing")?
+                .unwrap_or(false),
         });
     }
     merge_docs(&mut feed.docs, docs);

@@ -12,6 +12,85 @@ use std::collections::BTreeMap;
 use zoufang_schemas::wire::{Digest, DocId};
 use zoufang_sync::server::{Belief, BeliefChanges};
 
+/// What a sync checks first, read at once: whether the caller's session is live, the
+/// device's owner and revocation, and where the device stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncSession {
+    /// The session.
+    pub liveness: super::tokens::Liveness,
+    /// The device's owner and whether it is revoked; `None` for an unknown device.
+    pub device: Option<(i64, bool)>,
+    /// The device's cursor.
+    pub cursor: Option<Cursor>,
+}
+
+/// Reads the session of `user_id` in token family `family` syncing as `device_id`.
+pub async fn session<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    family: &str,
+    device_id: &str,
+) -> Result<SyncSession, StoreError> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let sql = format!(
+        "SELECT u.disabled AS disabled, f.revoked AS revoked, f.revoked_reason AS reason, \
+         d.user_id AS owner, d.revoked AS device_revoked, c.scope AS scope, c.digest AS digest, \
+         c.seen_upto AS seen_upto FROM users u \
+         LEFT JOIN token_families f ON f.id = {} AND f.user_id = u.id \
+         LEFT JOIN devices d ON d.id = {} \
+         LEFT JOIN device_cursors c ON c.device_id = d.id WHERE u.id = {}",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [family.into(), device_id.into(), user_id.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(SyncSession {
+            liveness: super::tokens::Liveness::UserDisabled,
+            device: None,
+            cursor: None,
+        });
+    };
+    let liveness = super::tokens::liveness_of(
+        row.try_get("", "revoked")?,
+        row.try_get("", "reason")?,
+        row.try_get("", "disabled")?,
+    );
+    let owner: Option<i64> = row.try_get("", "owner")?;
+    let device_revoked: Option<bool> = row.try_get("", "device_revoked")?;
+    let scope: Option<String> = row.try_get("", "scope")?;
+    let digest: Option<Vec<u8>> = row.try_get("", "digest")?;
+    let seen_upto: Option<i64> = row.try_get("", "seen_upto")?;
+    let cursor = match (
+        scope,
+        digest.and_then(|d| <[u8; 32]>::try_from(d).ok()),
+        seen_upto,
+    ) {
+        (Some(scope), Some(digest), Some(seen_upto)) => Some(Cursor {
+            scope,
+            digest: Digest(digest),
+            seen_upto,
+        }),
+        _ => None,
+    };
+    Ok(SyncSession {
+        liveness,
+        device: owner.map(|o| (o, device_revoked.unwrap_or(true))),
+        cursor,
+    })
+}
+
 /// Rows per statement.
 const CHUNK: usize = 500;
 

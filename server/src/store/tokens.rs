@@ -135,17 +135,25 @@ pub async fn liveness<C: ConnectionTrait>(
     let Some(row) = row else {
         return Ok(Liveness::Revoked);
     };
-    let revoked: bool = row.try_get("", "revoked")?;
-    let reason: Option<String> = row.try_get("", "reason")?;
-    let disabled: bool = row.try_get("", "disabled")?;
-    Ok(match (revoked, disabled) {
+    Ok(liveness_of(
+        Some(row.try_get("", "revoked")?),
+        row.try_get("", "reason")?,
+        row.try_get("", "disabled")?,
+    ))
+}
+
+/// Liveness from the family's revocation (`None`: no such family of the user) and reason,
+/// and whether the user is disabled.
+pub fn liveness_of(revoked: Option<bool>, reason: Option<String>, disabled: bool) -> Liveness {
+    match (revoked, disabled) {
         (_, true) => Liveness::UserDisabled,
-        (true, false) if reason.as_deref() == Some(RevokeReason::DeviceRevoked.code()) => {
+        (None, false) => Liveness::Revoked,
+        (Some(true), false) if reason.as_deref() == Some(RevokeReason::DeviceRevoked.code()) => {
             Liveness::DeviceRevoked
         }
-        (true, false) => Liveness::Revoked,
-        (false, false) => Liveness::Live,
-    })
+        (Some(true), false) => Liveness::Revoked,
+        (Some(false), false) => Liveness::Live,
+    }
 }
 
 /// Stores a refresh token's hash in its family.

@@ -23,7 +23,7 @@ pub struct DeviceContext {
     /// The role of the device's user.
     pub role: Role,
     /// Actor ids the device signs changes with.
-    pub actors: HashSet<ActorId>,
+    pub actors: std::sync::Arc<HashSet<ActorId>>,
     /// Existing villages inside the user's scope (empty for roles that may not move
     /// households).
     pub villages: std::sync::Arc<BTreeSet<String>>,

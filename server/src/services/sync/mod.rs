@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::devices;
 use crate::store::documents::{self, LoadedDoc};
-use crate::store::sync_states::Cursor;
+use crate::store::sync_states::{self, Cursor};
 use persist::{Meta, Stored, Writer};
 use pipeline::MergeJob;
 use sea_orm::{DatabaseTransaction, DbBackend};
@@ -37,26 +37,31 @@ pub struct SyncFigures {
     pub loaded: usize,
 }
 
-/// Runs one sync request from `device_id` and returns the encoded reply.
+/// Runs one sync request from `device_id` and returns the encoded reply. `user`'s token is
+/// verified; its session is checked here, in the sync's first read.
 pub async fn sync(
     state: &AppState,
     user: &AuthUser,
     device_id: &str,
     body: &[u8],
 ) -> Result<(Vec<u8>, SyncFigures), ApiError> {
-    let device = devices::find(&state.db, device_id).await?.ok_or_else(|| {
-        ApiError::Forbidden(
+    let session = sync_states::session(&state.db, user.id, &user.family, device_id).await?;
+    if let Some(refused) = crate::auth::refused_session(session.liveness) {
+        return Err(refused);
+    }
+    let Some((owner, revoked)) = session.device else {
+        return Err(ApiError::Forbidden(
             "device-unknown",
             format!("device {device_id} is not registered"),
-        )
-    })?;
-    if device.user_id != user.id {
+        ));
+    };
+    if owner != user.id {
         return Err(ApiError::Forbidden(
             "device-not-yours",
             "this device belongs to another user".into(),
         ));
     }
-    if device.revoked {
+    if revoked {
         return Err(ApiError::DeviceRevoked);
     }
     let limits = Limits {
@@ -65,31 +70,52 @@ pub async fn sync(
     };
     let decoded =
         decode_request(body, &limits).map_err(|e| ApiError::BadRequest(e.code(), e.to_string()))?;
-    let actors: HashSet<ActorId> = devices::actors(&state.db, device_id)
-        .await?
-        .iter()
-        .filter_map(|a| hex::decode(a).ok().map(ActorId::from))
-        .collect();
-    // Only roles that may move households need the villages they may move them to.
-    let villages = if zoufang_sync::authority::may_move_households(user.role) {
-        crate::store::regions::villages_under(&state.db, user.scope.as_str()).await?
-    } else {
-        Default::default()
-    };
     let context = DeviceContext {
         role: user.role,
-        actors,
-        villages: std::sync::Arc::new(villages),
+        actors: device_actors(state, device_id).await?,
+        villages: std::sync::Arc::new(villages_for(state, user).await?),
     };
+    let mut cursor = session.cursor;
     for attempt in 1..=ATTEMPTS {
-        match attempt_sync(state, user, device_id, &decoded, &context).await {
+        match attempt_sync(state, user, device_id, &decoded, &context, cursor.take()).await {
             Err(ApiError::Unavailable(detail)) if attempt < ATTEMPTS => {
                 tracing::debug!(attempt, %detail, "sync contention, retrying");
+                cursor = sync_states::cursor(&state.db, device_id).await?;
             }
             other => return other,
         }
     }
     Err(ApiError::Unavailable("document contention".into()))
+}
+
+/// The actors the device signs with (kept in memory after the first read).
+async fn device_actors(
+    state: &AppState,
+    device_id: &str,
+) -> Result<std::sync::Arc<HashSet<ActorId>>, ApiError> {
+    if let Some(actors) = state.actors.get(device_id) {
+        return Ok(actors);
+    }
+    let actors: HashSet<ActorId> = devices::actors(&state.db, device_id)
+        .await?
+        .iter()
+        .filter_map(|a| hex::decode(a).ok().map(ActorId::from))
+        .collect();
+    let actors = std::sync::Arc::new(actors);
+    state.actors.put(device_id, actors.clone());
+    Ok(actors)
+}
+
+/// The villages the user may move households to: only roles that may move them need them.
+async fn villages_for(
+    state: &AppState,
+    user: &AuthUser,
+) -> Result<std::collections::BTreeSet<String>, ApiError> {
+    if zoufang_sync::authority::may_move_households(user.role) {
+        Ok(crate::store::regions::villages_under(&state.db, user.scope.as_str()).await?)
+    } else {
+        Ok(Default::default())
+    }
 }
 
 async fn attempt_sync(
@@ -98,8 +124,9 @@ async fn attempt_sync(
     device_id: &str,
     decoded: &DecodedRequest,
     context: &DeviceContext,
+    cursor: Option<Cursor>,
 ) -> Result<(Vec<u8>, SyncFigures), ApiError> {
-    let view = view::load(state, user, device_id, decoded).await?;
+    let view = view::load(state, user, device_id, decoded, cursor).await?;
     let mut plan = plan(decoded, &view.scope, &view.known);
     refuse_scope_probing(state, &plan)?;
     // Newly assigned documents whose stored snapshot is current go out as stored, without
@@ -164,6 +191,7 @@ async fn attempt_sync(
         meta: &meta,
         cursor: &cursor,
         moved: &view.moved,
+        open_conflicts: view.open_conflicts.as_ref(),
         // PostgreSQL works in its own process: its transaction starts now and stores
         // merged documents while the rest still merge. SQLite works in this process, and
         // its write transaction locks the database, so it starts once everything is merged.
@@ -180,7 +208,7 @@ async fn attempt_sync(
         },
         async {
             match storing.overlap {
-                true => Some(missing_photos(state, user, view.whole, &concerned).await),
+                true => Some(missing_photos(state, user, &view, &concerned).await),
                 false => None,
             }
         },
@@ -227,7 +255,14 @@ async fn attempt_sync(
     // tablet uploads them after the documents.
     reply.missing_blobs = match missing_before {
         Some(missing) if !stored.evidence_changed => missing?,
-        _ => missing_photos(state, user, view.whole, &concerned).await?,
+        _ if stored.evidence_changed => {
+            let view = view::SyncView {
+                photos_missing: None,
+                ..view
+            };
+            missing_photos(state, user, &view, &concerned).await?
+        }
+        _ => missing_photos(state, user, &view, &concerned).await?,
     };
     let figures = SyncFigures {
         loaded,
@@ -267,10 +302,13 @@ fn refuse_scope_probing(
 async fn missing_photos(
     state: &AppState,
     user: &AuthUser,
-    whole: bool,
+    view: &view::SyncView,
     concerned: &[DocId],
 ) -> Result<Vec<zoufang_schemas::PhotoHash>, ApiError> {
-    let hashes = if whole {
+    if view.photos_missing == Some(false) {
+        return Ok(Vec::new());
+    }
+    let hashes = if view.whole {
         crate::store::photos::missing_in_scope(&state.db, user.scope.as_str(), MISSING_BLOBS_LISTED)
             .await?
     } else {
@@ -292,6 +330,8 @@ struct Storing<'a> {
     cursor: &'a Cursor,
     /// Documents flagged as moved that the request checked.
     moved: &'a [DocId],
+    /// Documents with open conflicts, when known.
+    open_conflicts: Option<&'a std::collections::BTreeSet<DocId>>,
     /// Whether the transaction begins before the merges end, storing each group of merged
     /// documents as it arrives (PostgreSQL), rather than once all are merged (SQLite).
     overlap: bool,
@@ -315,8 +355,15 @@ impl Merging {
         txn: &DatabaseTransaction,
         group: &mut Vec<pipeline::MergedDocument>,
     ) -> Result<(), ApiError> {
-        persist::merged_documents(txn, storing.writer, storing.meta, group, &mut self.stored)
-            .await?;
+        persist::merged_documents(
+            txn,
+            storing.writer,
+            storing.meta,
+            storing.open_conflicts,
+            group,
+            &mut self.stored,
+        )
+        .await?;
         for done in group.drain(..) {
             self.docs.insert(done.id, done.doc);
             self.results.insert(done.id, done.result);

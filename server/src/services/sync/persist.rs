@@ -12,7 +12,7 @@ use crate::store::documents::{self, Origin};
 use crate::store::sync_states::{self, Cursor};
 use crate::store::{devices, users};
 use sea_orm::DatabaseTransaction;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use zoufang_schemas::wire::DocId;
 use zoufang_sync::server::{MergedDoc, Outcome};
 
@@ -42,11 +42,13 @@ pub struct Stored {
     pub evidence_changed: bool,
 }
 
-/// Stores one group of merged documents (the others in `group` are skipped).
+/// Stores one group of merged documents (the others in `group` are skipped). `open` names
+/// the documents with open conflicts when known (`None`: look them up).
 pub async fn merged_documents(
     txn: &DatabaseTransaction,
     writer: Writer<'_>,
     meta: &Meta,
+    open: Option<&BTreeSet<DocId>>,
     group: &[MergedDocument],
     stored: &mut Stored,
 ) -> Result<(), StoreError> {
@@ -70,7 +72,16 @@ pub async fn merged_documents(
         .collect();
     documents::insert_changes(txn, &rows, origin).await?;
     let authors = authors_of(txn, merged.iter().map(|(_, doc, _, _)| *doc)).await?;
-    let open_before = conflicts::open_for(txn, merged.iter().map(|(m, _, _, _)| m.id)).await?;
+    let may_have_open: Vec<DocId> = merged
+        .iter()
+        .map(|(m, _, _, _)| m.id)
+        .filter(|id| open.is_none_or(|open| open.contains(id)))
+        .collect();
+    let open_before = if may_have_open.is_empty() {
+        HashMap::new()
+    } else {
+        conflicts::open_for(txn, may_have_open.into_iter()).await?
+    };
     let mut advancing = Vec::with_capacity(merged.len());
     let mut records = Vec::new();
     let mut households = Vec::new();

@@ -89,6 +89,10 @@ pub async fn decode_all(stored: Vec<StoredDoc>) -> Result<Vec<(DocId, LoadedDoc)
     Ok(out)
 }
 
+/// Documents merged right away on the request's own task: a merge of one or two documents
+/// takes less than handing them to another thread and back.
+const MERGED_INLINE: usize = 2;
+
 /// Starts merging `jobs` on blocking tasks (as many as cores, fewer for small requests) and
 /// returns the receiving end: every job comes back exactly once, in completion order.
 pub fn start(
@@ -96,6 +100,13 @@ pub fn start(
     device: DeviceContext,
 ) -> mpsc::UnboundedReceiver<MergedDocument> {
     let (sender, receiver) = mpsc::unbounded_channel();
+    if jobs.len() <= MERGED_INLINE {
+        for job in jobs {
+            // The receiver is still held here: sending cannot fail.
+            let _ = sender.send(merge(job, &device));
+        }
+        return receiver;
+    }
     let workers = zoufang_sync::parallel::cores()
         .min(jobs.len().div_ceil(8))
         .max(1);

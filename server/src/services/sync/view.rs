@@ -32,16 +32,21 @@ pub struct SyncView {
     pub moved: Vec<DocId>,
     /// Whether the whole scope was read.
     pub whole: bool,
+    /// Of the documents read, those with open conflicts (`None`: not known, look them up).
+    pub open_conflicts: Option<std::collections::BTreeSet<DocId>>,
+    /// Whether a document read references a photo its devices must upload (`None`: not
+    /// known).
+    pub photos_missing: Option<bool>,
 }
 
-/// Reads what the request from `device_id` is planned against.
+/// Reads what the request from `device_id`, whose cursor is `cursor`, is planned against.
 pub async fn load(
     state: &AppState,
     user: &AuthUser,
     device_id: &str,
     decoded: &DecodedRequest,
+    cursor: Option<Cursor>,
 ) -> Result<SyncView, ApiError> {
-    let cursor = sync_states::cursor(&state.db, device_id).await?;
     match cursor {
         Some(cursor) if decoded.request.held.is_none() && cursor.scope == user.scope.as_str() => {
             from_feed(state, user, device_id, cursor, decoded).await
@@ -74,6 +79,8 @@ async fn whole(
         before,
         moved: Vec::new(),
         whole: true,
+        open_conflicts: None,
+        photos_missing: None,
     })
 }
 
@@ -104,6 +111,8 @@ async fn from_feed(
             digest: cursor.digest,
         },
         before: Some(cursor),
+        open_conflicts: Some(Default::default()),
+        photos_missing: Some(false),
         ..SyncView::default()
     };
     for doc in read.docs {
@@ -119,6 +128,14 @@ async fn from_feed(
         }
         if doc.moved {
             view.moved.push(doc.id);
+        }
+        if doc.open_conflicts
+            && let Some(open) = &mut view.open_conflicts
+        {
+            open.insert(doc.id);
+        }
+        if doc.photos_missing {
+            view.photos_missing = Some(true);
         }
     }
     Ok(view)
