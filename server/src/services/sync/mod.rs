@@ -167,6 +167,7 @@ async fn attempt_sync(
         results: BTreeMap::new(),
         stored: Stored::default(),
         docs,
+        turn: None,
     };
     let merges = pipeline::start(jobs, context.clone());
     let concerned: Vec<DocId> = view
@@ -345,6 +346,8 @@ struct Merging {
     /// The request's documents: those not merged from the start, merged ones as they
     /// come back.
     docs: BTreeMap<DocId, Automerge>,
+    /// SQLite's write turn, held from the transaction's start to its end.
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Merging {
@@ -405,7 +408,12 @@ async fn receive_all(
     }
     let txn = match txn {
         Some(txn) => &*txn,
-        None => txn.insert(crate::store::begin_write(&storing.state.db).await?),
+        None => {
+            // SQLite writers take turns here, woken in order, rather than polling the
+            // database's lock.
+            merging.turn = Some(storing.state.sqlite_turns.clone().lock_owned().await);
+            txn.insert(crate::store::begin_write(&storing.state.db).await?)
+        }
     };
     merging.store(storing, txn, &mut group).await
 }

@@ -1,0 +1,159 @@
+//! A sync costs what changed: after its first sync a device reads only what changed in its
+//! scope since its cursor (and what it names), its belief rows move only where its
+//! documents moved, households moving between villages leave and arrive through the feed,
+//! and a write that commits after a device's read is still delivered at its next sync.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::BTreeMap;
+use zoufang_e2e::{TestApp, on_both_databases};
+use zoufang_schemas::wire::DocId;
+use zoufang_server::store::entities::device_doc;
+use zoufang_sync::DocPath;
+use zoufang_sync::automerge::ActorId;
+
+fn path(p: &str) -> DocPath {
+    DocPath::parse(p).unwrap()
+}
+
+/// The device's belief rows: document → heads.
+async fn belief_rows(app: &TestApp, device: &str) -> BTreeMap<String, String> {
+    device_doc::Entity::find()
+        .filter(device_doc::Column::DeviceId.eq(device))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.doc_id, row.heads))
+        .collect()
+}
+
+/// Copies a household's stored document under a new id into `village`, stamped as if it
+/// had not changed since the beginning: only a whole read of the scope finds it.
+async fn unchanged_copy(app: &TestApp, of: &DocId, village: &str) -> DocId {
+    use sea_orm::{ConnectionTrait, Statement};
+    let id = DocId(*uuid::Uuid::new_v4().as_bytes());
+    let backend = app.state.db.get_database_backend();
+    let sql = "INSERT INTO documents (doc_id, region_code, county_code, snapshot, snapshot_upto, \
+               heads, version, changes_since_snapshot, updated_at, change_seq) \
+               SELECT $1, $2, county_code, snapshot, snapshot_upto, heads, version, 0, updated_at, 0 \
+               FROM documents WHERE doc_id = $3";
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        sql.to_owned()
+    } else {
+        sql.replace("$1", "?").replace("$2", "?").replace("$3", "?")
+    };
+    app.state
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                id.to_uuid_string().into(),
+                village.into(),
+                of.to_uuid_string().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    id
+}
+
+on_both_databases! {
+    async fn after_its_first_sync_a_device_reads_what_changed_not_its_whole_scope(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut helper = app.tablet("helper_a").await;
+        helper.sync().await.unwrap();
+        assert_eq!(helper.tablet.doc_ids().len(), 3);
+        // A household stored without a change stamp since the device's cursor: a read of
+        // the change feed cannot see it, a whole read of the scope would.
+        let hidden = unchanged_copy(&app, &app.village_a[0], "652822100201").await;
+        let id = app.village_a[1];
+        helper.tablet.edit(&id, 1_800_000_000, |e| e.put(&path("household.phone"), &"13700000000")).unwrap();
+        helper.sync().await.unwrap();
+        assert!(helper.tablet.doc(&hidden).is_none(), "the feed does not walk the scope");
+        // A reinstalled tablet lists what it holds: the whole scope is compared then.
+        helper.tablet.forget_sync_state();
+        helper.sync().await.unwrap();
+        assert!(helper.tablet.doc(&hidden).is_some(), "a whole read finds it");
+        app.teardown().await;
+    }
+
+    async fn belief_rows_move_only_where_the_device_s_documents_moved(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut helper = app.tablet("helper_a").await;
+        helper.sync().await.unwrap();
+        let device = helper.device_id().to_owned();
+        let before = belief_rows(&app, &device).await;
+        assert_eq!(before.len(), 3, "one row per household held");
+        let id = app.village_a[2];
+        helper.tablet.edit(&id, 1_800_000_000, |e| e.put(&path("housing.fuel"), &"电")).unwrap();
+        helper.sync().await.unwrap();
+        let after = belief_rows(&app, &device).await;
+        let moved: Vec<&String> = after.iter().filter(|(doc, heads)| before.get(*doc) != Some(heads)).map(|(doc, _)| doc).collect();
+        assert_eq!(moved, [&id.to_uuid_string()]);
+        app.teardown().await;
+    }
+
+    async fn households_leave_and_arrive_through_the_feed(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut a = app.tablet("helper_a").await;
+        let mut b = app.tablet("helper_b").await;
+        let mut county = app.tablet("county").await;
+        for t in [&mut a, &mut b, &mut county] {
+            t.sync().await.unwrap();
+        }
+        let id = app.village_a[0];
+        county.tablet.edit(&id, 1_800_000_000, |e| e.put(&path("household.region_code"), &"652822100202")).unwrap();
+        county.sync().await.unwrap();
+        a.sync().await.unwrap();
+        b.sync().await.unwrap();
+        assert!(a.tablet.doc(&id).is_none(), "it left village A's tablet");
+        assert!(b.tablet.doc(&id).is_some(), "and reached village B's");
+        assert_eq!(belief_rows(&app, a.device_id()).await.len(), 2);
+        // Edits by others reach every holder through the feed too.
+        b.tablet.edit(&id, 1_800_000_100, |e| e.put(&path("household.phone"), &"13600000000")).unwrap();
+        b.sync().await.unwrap();
+        county.sync().await.unwrap();
+        let phone = county.tablet.doc(&id).unwrap().get_as::<String>(&path("household.phone")).unwrap();
+        assert_eq!(phone.as_deref(), Some("13600000000"));
+        app.teardown().await;
+    }
+
+    async fn a_write_committed_after_a_devices_read_reaches_it_at_the_next_sync(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut helper = app.tablet("helper_a").await;
+        helper.sync().await.unwrap();
+        let id = app.village_a[0];
+        // Another writer's transaction changes the household and stays open.
+        let stored = zoufang_server::store::documents::load(&app.state.db, &id).await.unwrap().unwrap();
+        let mut doc = zoufang_sync::HouseholdDoc::from_automerge(stored.doc.clone().with_actor(ActorId::random()));
+        let heads_before = stored.doc.get_heads();
+        doc.edit(1_800_000_000, |e| e.put(&path("household.address"), &"新址")).unwrap();
+        let changes: Vec<_> = doc.automerge_mut().get_changes(&heads_before).into_iter().map(|mut c| zoufang_sync::server::AppliedChange {
+            hash: zoufang_schemas::wire::Head(c.hash().0),
+            actor: c.actor_id().to_hex_string(),
+            seq: c.seq(),
+            time: c.timestamp(),
+            bytes: c.bytes().into_owned(),
+        }).collect();
+        let txn = zoufang_server::store::begin_write(&app.state.db).await.unwrap();
+        let origin = zoufang_server::store::documents::Origin { device_id: None, user_id: None };
+        zoufang_server::store::documents::append(&txn, &id, &stored.region_code, stored.version, &changes, &doc.heads(), origin).await.unwrap();
+        // The device syncs meanwhile (on SQLite it waits for the writer's lock).
+        let other = app.village_a[1];
+        helper.tablet.edit(&other, 1_800_000_001, |e| e.put(&path("housing.fuel"), &"煤")).unwrap();
+        let syncing = tokio::spawn(async move {
+            helper.sync().await.unwrap();
+            helper
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        txn.commit().await.unwrap();
+        let mut helper = syncing.await.unwrap();
+        helper.sync().await.unwrap();
+        let address = helper.tablet.doc(&id).unwrap().get_as::<String>(&path("household.address")).unwrap();
+        assert_eq!(address.as_deref(), Some("新址"), "the late commit reached the device");
+        app.teardown().await;
+    }
+}
