@@ -12,6 +12,7 @@ mod m20261129_000002_create_photo_tables;
 mod m20261130_000001_create_credential_tables;
 mod m20261130_000002_bind_photo_uploads;
 mod m20261130_000003_track_device_documents;
+mod m20261130_000004_create_review_tables;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_create_credential_tables::Migration),
             Box::new(m20261130_000002_bind_photo_uploads::Migration),
             Box::new(m20261130_000003_track_device_documents::Migration),
+            Box::new(m20261130_000004_create_review_tables::Migration),
         ]
     }
 }

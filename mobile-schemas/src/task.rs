@@ -27,6 +27,9 @@ pub struct Task {
     pub quarter: Option<Quarter>,
     /// The risk clue, for verification tasks.
     pub clue: Option<RiskClue>,
+    /// Done or withdrawn: the tablet drops it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub closed: bool,
 }
 
 /// A risk clue pushed by a department or found on a visit.

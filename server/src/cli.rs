@@ -59,6 +59,18 @@ pub enum Command {
     /// Checks the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Exports a round's verified records (CSV, NDJSON or XLSX with Chinese headers).
+    Export(crate::cli_pull::ExportArgs),
+    /// Writes a report: `scale` is the quarterly scale statistics table (规模统计表).
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// Reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The scale statistics table of a round, per county → township → village, as XLSX.
+    Scale(crate::cli_pull::ReportArgs),
 }
 
 /// Account commands.
@@ -200,6 +212,18 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
                     report.problem.unwrap_or_default()
                 );
             }
+        }
+        Command::Export(args) => {
+            let state = build_state(settings).await?;
+            let out = args.out.clone();
+            let done = crate::cli_pull::export(&state, args).await?;
+            println!("{done} verified households exported to {}", out.display());
+        }
+        Command::Report(ReportCommand::Scale(args)) => {
+            let state = build_state(settings).await?;
+            let out = args.out.clone();
+            crate::cli_pull::report(&state, args).await?;
+            println!("scale statistics written to {}", out.display());
         }
     }
     Ok(())

@@ -9,12 +9,15 @@
 pub mod actor_cache;
 pub mod auth;
 pub mod cli;
+pub mod cli_pull;
 pub mod crypto;
 pub mod demo;
 pub mod doc_cache;
 pub mod error;
 pub mod keyed_locks;
+pub mod masking;
 pub mod photos;
+pub mod review;
 pub mod routes;
 pub mod services;
 pub mod settings;

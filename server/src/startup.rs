@@ -120,6 +120,11 @@ pub fn spawn_housekeeping(state: AppState) {
                 Ok(n) => tracing::info!(documents = n, "compacted"),
                 Err(e) => tracing::warn!(error = %e, "compaction failed"),
             }
+            match crate::services::projection::validate_waiting(&state, 500).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(households = n, "validated"),
+                Err(e) => tracing::warn!(error = %e, "validation pass failed"),
+            }
             match crate::services::photos::expire_stale_uploads(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(uploads = n, "unfinished uploads expired"),

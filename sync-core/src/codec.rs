@@ -24,7 +24,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_message_bytes: 64 * 1024 * 1024,
-            max_documents: 20_000,
+            max_documents: 200_000,
             max_changes_per_document: 50_000,
             max_heads: 256,
         }

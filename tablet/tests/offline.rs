@@ -144,6 +144,7 @@ async fn a_reply_is_carried_out_whole_tasks_kept_and_changed_documents_not_purge
         due: None,
         quarter: None,
         clue: None,
+        closed: false,
     };
     let refusal = Refusal {
         doc: ids[0],
@@ -310,6 +311,7 @@ async fn the_tasks_command_lists_what_the_server_sent_in_due_order() {
         due: chrono::NaiveDate::from_ymd_opt(2026, 12, due),
         quarter: None,
         clue: None,
+        closed: false,
     };
     let tasks = [
         task("b", 20, "核实大病医疗支出"),

@@ -189,6 +189,7 @@ async fn measure(case: Case) -> Option<Figures> {
     for (t, (own, others)) in seeded.into_iter().enumerate() {
         fleet.push(connect(&client, &address, t, &others, own).await);
     }
+    analyze(&url).await;
     let pid = server.id();
     let (cpu_before, db_before) = (process_cpu(pid), postgres_cpu(case));
     let started = Instant::now();
@@ -231,6 +232,20 @@ async fn measure(case: Case) -> Option<Figures> {
         zoufang_e2e::drop_postgres(&name).await;
     }
     Some(figures)
+}
+
+/// Brings the planner's statistics up to date after seeding, so that the database does not
+/// do it in the middle of the measurement.
+async fn analyze(url: &str) {
+    use sea_orm::ConnectionTrait;
+    let db = zoufang_server::store::connect(url, 1).await.unwrap();
+    let statement = if url.starts_with("postgres") {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    };
+    db.execute_unprepared(statement).await.unwrap();
+    db.close().await.unwrap();
 }
 
 fn postgres_cpu(case: Case) -> Duration {
@@ -349,6 +364,7 @@ async fn fillers(
                 snapshot_upto: sea_orm::Set(0),
                 snapshot: sea_orm::Set(snapshot.clone()),
                 change_seq: sea_orm::Set(0),
+                needs_validation: sea_orm::Set(false),
             }
         });
         document::Entity::insert_many(rows)

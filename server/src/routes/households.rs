@@ -1,5 +1,6 @@
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::masking::{self, Exposure};
 use crate::services::documents::load_at;
 use crate::state::AppState;
 use crate::store::entities::household;
@@ -37,16 +38,22 @@ pub struct HouseholdSummary {
     pub member_count: i32,
 }
 
-/// A household's whole record as JSON.
+/// A household's whole record as JSON, as the caller's role may see it, with its
+/// validation findings.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HouseholdDetail {
     /// Document id.
     pub id: String,
     /// Current heads (hex).
     pub heads: Vec<String>,
-    /// The record (see the household JSON Schema).
+    /// The record (see the household JSON Schema); personal numbers masked unless the
+    /// role may see them.
     #[schema(value_type = Object)]
     pub record: serde_json::Value,
+    /// Whether personal numbers are masked.
+    pub masked: bool,
+    /// Validation errors and doubtful-data warnings.
+    pub findings: Vec<crate::services::county::FindingView>,
 }
 
 /// Households in the caller's scope (from the projection).
@@ -108,9 +115,23 @@ pub async fn show(
         .filter(|d| user.sees(&d.region_code))
         .ok_or_else(not_found)?;
     let doc = HouseholdDoc::from_automerge(loaded.doc);
+    let exposure = Exposure::of(user.role);
+    let mut record = doc.to_json(None);
+    masking::apply(exposure, &mut record);
+    if exposure == Exposure::Full {
+        crate::services::review::audit_read(&state, &user, "record.read", &doc_id.to_string())
+            .await?;
+    }
+    let findings = crate::store::findings::of_household(&state.db, &doc_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(web::Json(HouseholdDetail {
         id: doc_id.to_string(),
         heads: doc.heads().iter().map(|h| h.to_string()).collect(),
-        record: doc.to_json(None),
+        record,
+        masked: exposure != Exposure::Full,
+        findings,
     }))
 }

@@ -3,12 +3,14 @@
 pub mod auth;
 pub mod body;
 pub mod conflicts;
+pub mod county;
 pub mod devices;
 pub mod health;
 pub mod households;
 pub mod hygiene;
 pub mod openapi;
 pub mod photos;
+pub mod reviews;
 pub mod sync;
 
 use actix_web::web;
@@ -35,5 +37,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(photos::append)
         .service(photos::finish)
         .service(photos::show)
-        .service(photos::image);
+        .service(photos::image)
+        .service(reviews::list)
+        .service(reviews::acknowledge)
+        .service(reviews::verified)
+        .service(reviews::changes)
+        .service(reviews::show)
+        .service(reviews::act)
+        .service(reviews::act_on_village)
+        .service(county::coverage)
+        .service(county::findings)
+        .service(county::feed)
+        .service(county::export)
+        .service(county::scale);
 }

@@ -22,7 +22,7 @@ impl Modify for BearerAuth {
 /// The OpenAPI description of every endpoint.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Zoufang 走访", description = "Offline door-to-door household data collection: sync, accounts, conflict review, photo evidence."),
+    info(title = "Zoufang 走访", description = "Offline door-to-door household data collection: sync, accounts, conflict review, photo evidence, visit review, verified data for the county."),
     paths(
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::auth::login, super::auth::refresh, super::auth::logout,
@@ -32,6 +32,10 @@ impl Modify for BearerAuth {
         super::households::list, super::households::show,
         super::photos::start, super::photos::status, super::photos::append, super::photos::finish,
         super::photos::show, super::photos::image,
+        super::reviews::list, super::reviews::show, super::reviews::act, super::reviews::act_on_village,
+        super::reviews::acknowledge, super::reviews::verified, super::reviews::changes,
+        super::county::coverage, super::county::findings, super::county::feed, super::county::export,
+        super::county::scale,
         spec,
     ),
     modifiers(&BearerAuth)

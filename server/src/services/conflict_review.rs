@@ -3,18 +3,16 @@
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, StoreError};
-use crate::services::documents::load_at;
+use crate::services::server_write::{self, WrittenBy};
 use crate::state::AppState;
-use crate::store::audit::{self, Event};
+use crate::store::audit::Event;
 use crate::store::conflicts::{self, StoredCandidate};
-use crate::store::documents::{self, Origin};
 use crate::store::entities::conflict;
 use serde::{Deserialize, Serialize};
 use zoufang_schemas::Role;
 use zoufang_schemas::wire::DocId;
+use zoufang_sync::DocPath;
 use zoufang_sync::authority::may_write;
-use zoufang_sync::server::AppliedChange;
-use zoufang_sync::{DocPath, HouseholdDoc};
 
 /// Roles that review conflicts.
 pub const REVIEWERS: &[Role] = &[
@@ -136,27 +134,13 @@ pub async fn show(state: &AppState, user: &AuthUser, id: i64) -> Result<Conflict
     })?)?)
 }
 
-/// Resolves a conflict by writing the chosen value as the server's change.
+/// Resolves a conflict by writing the chosen value as the server's change (through the
+/// one server write path: retried on contention, projected, audited).
 pub async fn resolve(
     state: &AppState,
     user: &AuthUser,
     id: i64,
     resolution: Resolution,
-) -> Result<ConflictView, ApiError> {
-    for _ in 0..4 {
-        match try_resolve(state, user, id, &resolution).await {
-            Err(ApiError::Unavailable(_)) => continue,
-            other => return other,
-        }
-    }
-    Err(ApiError::Unavailable("document contention".into()))
-}
-
-async fn try_resolve(
-    state: &AppState,
-    user: &AuthUser,
-    id: i64,
-    resolution: &Resolution,
 ) -> Result<ConflictView, ApiError> {
     let view = show(state, user, id).await?;
     if view.status != conflicts::OPEN {
@@ -165,28 +149,7 @@ async fn try_resolve(
             format!("conflict {id} is already resolved"),
         ));
     }
-    let value = match (resolution.candidate, &resolution.value) {
-        (Some(i), None) => view
-            .candidates
-            .get(i)
-            .map(|c| c.value.clone())
-            .ok_or_else(|| {
-                ApiError::BadRequest("candidate-invalid", format!("there is no candidate {i}"))
-            })?,
-        (None, Some(v)) if !v.is_object() && !v.is_array() => v.clone(),
-        (None, Some(_)) => {
-            return Err(ApiError::BadRequest(
-                "value-not-scalar",
-                "enter a single value".into(),
-            ));
-        }
-        _ => {
-            return Err(ApiError::BadRequest(
-                "resolution-invalid",
-                "give either `candidate` or `value`".into(),
-            ));
-        }
-    };
+    let value = chosen_value(&view, &resolution)?;
     let path = DocPath::parse(&view.path).map_err(|e| ApiError::Internal(e.to_string()))?;
     if !may_write(user.role, &path) {
         return Err(ApiError::Forbidden(
@@ -197,78 +160,58 @@ async fn try_resolve(
     check_value(state, user, &path, &value).await?;
     let doc_id = DocId::parse(&view.household)
         .ok_or_else(|| ApiError::Internal("bad document id".into()))?;
-    let loaded = load_at(state, &state.db, &doc_id, None)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("household {doc_id}")))?;
-    let before = loaded.doc.get_heads();
-    let mut doc =
-        HouseholdDoc::from_automerge(loaded.doc.clone().with_actor(state.server_actor.clone()));
-    doc.edit(crate::store::now(), |e| e.put(&path, &value))
-        .map_err(|e| ApiError::BadRequest(e.code(), e.to_string()))?;
-    let changes: Vec<AppliedChange> = doc
-        .automerge()
-        .get_changes(&before)
-        .into_iter()
-        .map(|mut c| AppliedChange {
-            hash: zoufang_schemas::wire::Head(c.hash().0),
-            actor: c.actor_id().to_hex_string(),
-            seq: c.seq(),
-            time: c.timestamp(),
-            bytes: c.bytes().into_owned(),
-        })
-        .collect();
-    // A record that does not read back (data stored before the form was enforced) keeps
-    // its last projection rather than failing the resolution.
-    let record = doc
-        .read()
-        .inspect_err(|e| tracing::warn!(household = %doc_id, error = %e, "record unreadable; projection kept"))
-        .ok();
-    let txn = crate::store::begin_write(&state.db).await?;
-    let origin = Origin {
-        device_id: None,
-        user_id: Some(user.id),
-    };
-    let version = documents::append(
-        &txn,
-        &doc_id,
-        &loaded.region_code,
-        loaded.version,
-        &changes,
-        &doc.heads(),
-        origin,
-    )
-    .await
-    .map_err(ApiError::from)?;
-    if let Some(record) = &record {
-        documents::project(&txn, &doc_id, record).await?;
-    }
     let detail = serde_json::json!({ "value": value, "note": resolution.note, "candidate": resolution.candidate });
-    if !conflicts::mark_resolved(&txn, id, user.id, &detail).await? {
-        return Err(ApiError::Conflict(
-            "conflict-already-resolved",
-            format!("conflict {id} is already resolved"),
-        ));
-    }
-    audit::append(
-        &txn,
+    server_write::write(
+        state,
+        &doc_id,
+        WrittenBy {
+            user_id: Some(user.id),
+        },
+        |e| e.put(&path, &value),
+        async |txn, _| {
+            if conflicts::mark_resolved(txn, id, user.id, &detail).await? {
+                Ok(())
+            } else {
+                Err(ApiError::Conflict(
+                    "conflict-already-resolved",
+                    format!("conflict {id} is already resolved"),
+                ))
+            }
+        },
         Event {
             actor: format!("user:{}", user.name),
             action: "conflict.resolve",
             subject: format!("conflict:{id}"),
-            detail,
+            detail: detail.clone(),
         },
     )
     .await?;
-    txn.commit().await?;
-    state.docs.put(
-        doc_id,
-        documents::LoadedDoc {
-            doc: doc.into_automerge(),
-            version,
-            region_code: loaded.region_code,
-        },
-    );
     show(state, user, id).await
+}
+
+/// The value a resolution picks: a candidate's, or one entered.
+fn chosen_value(
+    view: &ConflictView,
+    resolution: &Resolution,
+) -> Result<serde_json::Value, ApiError> {
+    match (resolution.candidate, &resolution.value) {
+        (Some(i), None) => view
+            .candidates
+            .get(i)
+            .map(|c| c.value.clone())
+            .ok_or_else(|| {
+                ApiError::BadRequest("candidate-invalid", format!("there is no candidate {i}"))
+            }),
+        (None, Some(v)) if !v.is_object() && !v.is_array() => Ok(v.clone()),
+        (None, Some(_)) => Err(ApiError::BadRequest(
+            "value-not-scalar",
+            "enter a single value".into(),
+        )),
+        _ => Err(ApiError::BadRequest(
+            "resolution-invalid",
+            "give either `candidate` or `value`".into(),
+        )),
+    }
 }
 
 /// The resolution's value must fit the form at the conflict's path (a candidate may not:

@@ -48,6 +48,9 @@ pub async fn create_household<C: ConnectionTrait>(
         },
     )
     .await?;
+    let region = record.household.region_code.as_str();
+    crate::store::findings::replace(db, id, region, &zoufang_schemas::validate(record)).await?;
+    crate::services::projection::visits(db, id, region, record, "system").await?;
     Ok(doc)
 }
 

@@ -3,7 +3,13 @@
 
 pub mod accounts;
 pub mod conflict_review;
+pub mod county;
 pub mod documents;
+pub mod exports;
 pub mod photos;
+pub mod projection;
+pub mod review;
+pub mod scale_report;
+pub mod server_write;
 pub mod sessions;
 pub mod sync;

@@ -260,6 +260,7 @@ pub async fn create<C: ConnectionTrait>(
         changes_since_snapshot: Set(0),
         updated_at: Set(now()),
         change_seq: Set(stamp),
+        needs_validation: Set(false),
     }
     .insert(db)
     .await?;
@@ -414,6 +415,29 @@ pub async fn advance<C: ConnectionTrait>(
     Ok(version + 1)
 }
 
+/// Fails with [`StoreError::Contention`] unless the document is still at `version` (and
+/// holds its row until the transaction ends).
+pub async fn still_at<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    version: i64,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    let result = document::Entity::update_many()
+        .col_expr(
+            document::Column::Version,
+            Expr::col(document::Column::Version),
+        )
+        .filter(document::Column::DocId.eq(doc_key(id)))
+        .filter(document::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(StoreError::Contention);
+    }
+    Ok(())
+}
+
 /// Advances several documents in one statement per chunk: each to its heads, if still at
 /// the version read ([`StoreError::Contention`] if any moved meanwhile).
 pub async fn advance_many<C: ConnectionTrait>(
@@ -485,6 +509,9 @@ pub async fn move_region<C: ConnectionTrait>(
         .await?;
     super::photos::move_links(db, id, region).await?;
     super::conflicts::move_region(db, id, region).await?;
+    super::findings::move_region(db, id, region).await?;
+    super::reviews::move_region(db, id, region).await?;
+    super::tasks::move_region(db, id, region).await?;
     // Devices holding it learn at their next sync whether it left their scope.
     super::sync_states::flag_leaving(db, id).await?;
     Ok(())

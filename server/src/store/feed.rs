@@ -31,6 +31,8 @@ pub struct FeedDoc {
     pub open_conflicts: bool,
     /// It references photos its devices must upload.
     pub photos_missing: bool,
+    /// It has a verified review not yet marked changed.
+    pub verified: bool,
 }
 
 /// What a sync concerns.
@@ -77,7 +79,9 @@ impl Sql {
 const COLUMNS: &str = "d.doc_id, d.region_code, d.heads, d.version, b.heads, b.leaving, \
     EXISTS (SELECT 1 FROM conflicts x WHERE x.doc_id = d.doc_id AND x.status = 'OPEN'), \
     EXISTS (SELECT 1 FROM photo_links l LEFT JOIN blobs p ON p.hash = l.hash \
-    WHERE l.doc_id = d.doc_id AND (p.hash IS NULL OR NOT l.grants))";
+    WHERE l.doc_id = d.doc_id AND (p.hash IS NULL OR NOT l.grants)), \
+    EXISTS (SELECT 1 FROM reviews r WHERE r.doc_id = d.doc_id AND NOT r.changed_since_verification \
+    AND r.state IN ('TOWNSHIP_VERIFIED', 'COUNTY_ACCEPTED'))";
 
 /// The first row: the horizon, and the columns' types for the rows that follow.
 fn horizon_row(backend: DbBackend) -> String {
@@ -86,7 +90,7 @@ fn horizon_row(backend: DbBackend) -> String {
          CAST(NULL AS TEXT) AS region_code, CAST(NULL AS TEXT) AS heads, \
          CAST(NULL AS BIGINT) AS version, CAST(NULL AS TEXT) AS held, \
          CAST(NULL AS BOOLEAN) AS leaving, CAST(NULL AS BOOLEAN) AS open_conflicts, \
-         CAST(NULL AS BOOLEAN) AS photos_missing",
+         CAST(NULL AS BOOLEAN) AS photos_missing, CAST(NULL AS BOOLEAN) AS verified",
         horizon_sql(backend)
     )
 }
@@ -164,7 +168,9 @@ async fn run<C: ConnectionTrait>(db: &C, sql: Sql) -> Result<Feed, StoreError> {
             feed.horizon = row.try_get("", "horizon")?;
             continue;
         }
-        let id: String = row.try_get("", "doc_id")?;
+        let Some(id) = row.try_get::<Option<String>>("", "doc_id")? else {
+            continue;
+        };
         let id =
             DocId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("document id {id}")))?;
         let heads: Option<String> = row.try_get("", "heads")?;
@@ -186,6 +192,9 @@ async fn run<C: ConnectionTrait>(db: &C, sql: Sql) -> Result<Feed, StoreError> {
                 .unwrap_or(false),
             photos_missing: row
                 .try_get::<Option<bool>>("", "photos_missing")?
+                .unwrap_or(false),
+            verified: row
+                .try_get::<Option<bool>>("", "verified")?
                 .unwrap_or(false),
         });
     }

@@ -6,9 +6,17 @@ use sea_orm::ConnectionTrait;
 use zoufang_schemas::Task;
 
 /// Stores the tasks of a reply: a task the tablet has is replaced by the server's newer
-/// copy, a new one is added.
+/// copy, a new one is added, a closed one is dropped.
 pub(super) async fn replace<C: ConnectionTrait>(db: &C, tasks: &[Task]) -> Result<(), TabletError> {
     for task in tasks {
+        if task.closed {
+            db.execute_raw(sql(
+                "DELETE FROM tasks WHERE id = ?",
+                [task.id.clone().into()],
+            ))
+            .await?;
+            continue;
+        }
         db.execute_raw(sql(
             "INSERT INTO tasks (id, body) VALUES (?, ?) \
              ON CONFLICT (id) DO UPDATE SET body = excluded.body",

@@ -193,6 +193,7 @@ async fn attempt_sync(
         cursor: &cursor,
         moved: &view.moved,
         open_conflicts: view.open_conflicts.as_ref(),
+        verified: view.verified.as_ref(),
         // PostgreSQL works in its own process: its transaction starts now and stores
         // merged documents while the rest still merge. SQLite works in this process, and
         // its write transaction locks the database, so it starts once everything is merged.
@@ -257,14 +258,15 @@ async fn attempt_sync(
     reply.missing_blobs = match missing_before {
         Some(missing) if !stored.evidence_changed => missing?,
         _ if stored.evidence_changed => {
-            let view = view::SyncView {
+            let unknown = view::SyncView {
                 photos_missing: None,
-                ..view
+                ..view.clone()
             };
-            missing_photos(state, user, &view, &concerned).await?
+            missing_photos(state, user, &unknown, &concerned).await?
         }
         _ => missing_photos(state, user, &view, &concerned).await?,
     };
+    reply.tasks = tasks_for(state, user, &view).await?;
     let figures = SyncFigures {
         loaded,
         ..stored.figures
@@ -321,6 +323,23 @@ async fn missing_photos(
         .collect())
 }
 
+/// The tasks of the device's scope: all open ones for a whole read, otherwise those that
+/// changed since its cursor (closed ones too, which the tablet drops).
+async fn tasks_for(
+    state: &AppState,
+    user: &AuthUser,
+    view: &view::SyncView,
+) -> Result<Vec<zoufang_schemas::Task>, ApiError> {
+    let scope = user.scope.as_str();
+    Ok(match (&view.before, view.whole) {
+        (Some(cursor), false) => {
+            crate::store::tasks::changed_since(&state.db, scope, &view.counties, cursor.seen_upto)
+                .await?
+        }
+        _ => crate::store::tasks::open_under(&state.db, scope).await?,
+    })
+}
+
 /// What storing one request's merges needs besides the merges themselves.
 struct Storing<'a> {
     state: &'a AppState,
@@ -333,6 +352,8 @@ struct Storing<'a> {
     moved: &'a [DocId],
     /// Documents with open conflicts, when known.
     open_conflicts: Option<&'a std::collections::BTreeSet<DocId>>,
+    /// Documents with a verified review, when known.
+    verified: Option<&'a std::collections::BTreeSet<DocId>>,
     /// Whether the transaction begins before the merges end, storing each group of merged
     /// documents as it arrives (PostgreSQL), rather than once all are merged (SQLite).
     overlap: bool,
@@ -362,7 +383,10 @@ impl Merging {
             txn,
             storing.writer,
             storing.meta,
-            storing.open_conflicts,
+            persist::Known {
+                open: storing.open_conflicts,
+                verified: storing.verified,
+            },
             group,
             &mut self.stored,
         )

@@ -19,6 +19,15 @@ use zoufang_sync::server::{MergedDoc, Outcome};
 /// Version and village of every loaded document, as read before the merge.
 pub type Meta = BTreeMap<DocId, (i64, String)>;
 
+/// What the request's read told about its documents (`None`: not known, look it up).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// Documents with open conflicts.
+    pub open: Option<&'a BTreeSet<DocId>>,
+    /// Documents with a verified review not yet marked changed.
+    pub verified: Option<&'a BTreeSet<DocId>>,
+}
+
 /// Who a sync's rows are attributed to: the user and the device that sent it.
 #[derive(Debug, Clone, Copy)]
 pub struct Writer<'a> {
@@ -42,13 +51,13 @@ pub struct Stored {
     pub evidence_changed: bool,
 }
 
-/// Stores one group of merged documents (the others in `group` are skipped). `open` names
-/// the documents with open conflicts when known (`None`: look them up).
+/// Stores one group of merged documents (the others in `group` are skipped). `known` tells
+/// which documents have open conflicts and verified reviews, when the request's read told.
 pub async fn merged_documents(
     txn: &DatabaseTransaction,
     writer: Writer<'_>,
     meta: &Meta,
-    open: Option<&BTreeSet<DocId>>,
+    known: Known<'_>,
     group: &[MergedDocument],
     stored: &mut Stored,
 ) -> Result<(), StoreError> {
@@ -72,6 +81,7 @@ pub async fn merged_documents(
         .collect();
     documents::insert_changes(txn, &rows, origin).await?;
     let authors = authors_of(txn, merged.iter().map(|(_, doc, _, _)| *doc)).await?;
+    let Known { open, verified } = known;
     let may_have_open: Vec<DocId> = merged
         .iter()
         .map(|(m, _, _, _)| m.id)
@@ -103,6 +113,18 @@ pub async fn merged_documents(
         .filter(|r| r != region);
         if let Some(moved_to) = region_now {
             moved.push((m.id, moved_to.to_owned()));
+        }
+        let region_after = region_now.unwrap_or(region);
+        if let Some(findings) = &m.findings {
+            crate::store::findings::replace(txn, &m.id, region_after, findings).await?;
+        }
+        if let Some(record) = &m.record
+            && doc.changed_section("visits")
+        {
+            let actor = format!("user:{}", writer.user.name);
+            crate::services::projection::visits(txn, &m.id, region_after, record, &actor)
+                .await
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }
         if let Some(hashes) = &m.photos {
             stored.evidence_changed = true;
@@ -138,6 +160,14 @@ pub async fn merged_documents(
         stored.versions.push((m.id, version + 1));
     }
     documents::advance_many(txn, &advancing).await?;
+    // A verified record that changed is marked so (only households known to have one, when
+    // the request's read told).
+    let verified: Vec<DocId> = merged
+        .iter()
+        .map(|(m, _, _, _)| m.id)
+        .filter(|id| verified.is_none_or(|v| v.contains(id)))
+        .collect();
+    crate::store::reviews::mark_changed(txn, &verified).await?;
     // A household moved to another village: its document follows, so it leaves the scopes
     // of the old village's devices (after their last upload) and reaches the new one's.
     for (id, region) in &moved {

@@ -45,6 +45,10 @@ pub struct MergedDocument {
     pub projection: Projection,
     /// The photos the document references, when its evidence changed.
     pub photos: Option<BTreeSet<String>>,
+    /// The record, when the merge changed what validation or the visits read.
+    pub record: Option<Box<HouseholdRecord>>,
+    /// The validation findings, when the merge changed fields the rules read.
+    pub findings: Option<zoufang_schemas::validate::Report>,
 }
 
 impl MergedDocument {
@@ -142,13 +146,41 @@ fn merge(job: MergeJob, device: &DeviceContext) -> MergedDocument {
         }
         _ => (Projection::Unchanged, None),
     };
+    let (record, findings) = match &result {
+        MergeResult::Merged(merged) => {
+            zoufang_sync::guard::contain(|| read_for_review(&doc, merged)).unwrap_or((None, None))
+        }
+        _ => (None, None),
+    };
     MergedDocument {
         id,
         doc,
         result,
         projection,
         photos,
+        record,
+        findings,
     }
+}
+
+/// The record and its findings, when the merge changed what the validation rules or the
+/// visits read (a merge of other fields leaves both as they were).
+fn read_for_review(
+    doc: &Automerge,
+    merged: &MergedDoc,
+) -> (
+    Option<Box<HouseholdRecord>>,
+    Option<zoufang_schemas::validate::Report>,
+) {
+    let validate = crate::services::projection::touches_validation(&merged.fields);
+    if !validate && !merged.changed_section("visits") {
+        return (None, None);
+    }
+    let Ok(record) = zoufang_sync::read_record(doc) else {
+        return (None, None);
+    };
+    let findings = validate.then(|| zoufang_schemas::validate(&record));
+    (Some(Box::new(record)), findings)
 }
 
 /// Projections limited to what the merge changed: whole records when members changed, the

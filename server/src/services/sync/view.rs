@@ -37,6 +37,10 @@ pub struct SyncView {
     /// Whether a document read references a photo its devices must upload (`None`: not
     /// known).
     pub photos_missing: Option<bool>,
+    /// Of the documents read, those with a verified review (`None`: not known).
+    pub verified: Option<std::collections::BTreeSet<DocId>>,
+    /// The counties of the scope (read from the feed).
+    pub counties: Vec<String>,
 }
 
 /// Reads what the request from `device_id`, whose cursor is `cursor`, is planned against.
@@ -47,6 +51,9 @@ pub async fn load(
     decoded: &DecodedRequest,
     cursor: Option<Cursor>,
 ) -> Result<SyncView, ApiError> {
+    if user.role == zoufang_schemas::Role::Department {
+        return departments_view(state, device_id, cursor).await;
+    }
     match cursor {
         Some(cursor) if decoded.request.held.is_none() && cursor.scope == user.scope.as_str() => {
             from_feed(state, user, device_id, cursor, decoded).await
@@ -81,6 +88,8 @@ async fn whole(
         whole: true,
         open_conflicts: None,
         photos_missing: None,
+        verified: None,
+        counties: Vec::new(),
     })
 }
 
@@ -111,8 +120,10 @@ async fn from_feed(
             digest: cursor.digest,
         },
         before: Some(cursor),
+        counties: counties.clone(),
         open_conflicts: Some(Default::default()),
         photos_missing: Some(false),
+        verified: Some(Default::default()),
         ..SyncView::default()
     };
     for doc in read.docs {
@@ -137,8 +148,29 @@ async fn from_feed(
         if doc.photos_missing {
             view.photos_missing = Some(true);
         }
+        if doc.verified
+            && let Some(verified) = &mut view.verified
+        {
+            verified.insert(doc.id);
+        }
     }
     Ok(view)
+}
+
+/// A department's devices replicate no household: their scope is empty, and anything they
+/// hold leaves.
+async fn departments_view(
+    state: &AppState,
+    device_id: &str,
+    before: Option<Cursor>,
+) -> Result<SyncView, ApiError> {
+    Ok(SyncView {
+        known: Known::whole(sync_states::whole_belief(&state.db, device_id).await?),
+        horizon: clock::horizon(&state.db).await?,
+        before,
+        whole: true,
+        ..SyncView::default()
+    })
 }
 
 /// The counties a region prefix covers.

@@ -16,6 +16,7 @@ pub struct Model {
     pub changes_since_snapshot: i32,
     pub updated_at: i64,
     pub change_seq: i64,
+    pub needs_validation: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

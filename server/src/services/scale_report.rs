@@ -1,0 +1,373 @@
+//! The quarterly scale statistics table (规模统计表, Annex 1 of the plan) per county →
+//! township → village, counted from the round's verified records: households and people in
+//! all, 一般户 and 脱贫户, the 三类户 by category split eliminated / not eliminated, new
+//! identifications and eliminations (by mode) in the quarter, and the natural increase and
+//! decrease of people recorded in it.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::reviews;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use zoufang_schemas::{
+    EliminationMode, HouseholdRecord, HouseholdType, MonitorCategory, NaturalChangeKind, Quarter,
+};
+
+/// The counts of one region.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Households.
+    pub households: u64,
+    /// People (members not removed).
+    pub people: u64,
+    /// 一般户: households, people.
+    pub general: (u64, u64),
+    /// 脱贫户: households, people.
+    pub lifted: (u64, u64),
+    /// Per 三类户 category (脱贫不稳定户, 边缘易致贫户, 突发严重困难户): households and
+    /// people with the risk eliminated, and not.
+    pub monitored: [MonitoredCounts; 3],
+    /// Households identified as monitored in the quarter.
+    pub identified: u64,
+    /// Households whose risk was eliminated in the quarter: assisted, natural.
+    pub eliminated: (u64, u64),
+    /// People added in the quarter (births, marriages in, moves in).
+    pub increase: u64,
+    /// People gone in the quarter (deaths, marriages out, moves out).
+    pub decrease: u64,
+}
+
+/// Households and people of one 三类户 category.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonitoredCounts {
+    /// Eliminated: households, people.
+    pub eliminated: (u64, u64),
+    /// Still monitored: households, people.
+    pub remaining: (u64, u64),
+}
+
+/// The categories in column order.
+pub const CATEGORIES: [MonitorCategory; 3] = [
+    MonitorCategory::UnstableLifted,
+    MonitorCategory::Marginal,
+    MonitorCategory::SuddenHardship,
+];
+
+fn in_quarter(quarter: &Quarter, date: NaiveDate) -> bool {
+    let text = quarter.as_str();
+    let year: i32 = text[..4].parse().unwrap_or(0);
+    let q: u32 = text[5..].parse().unwrap_or(0);
+    use chrono::Datelike;
+    date.year() == year && (date.month() - 1) / 3 + 1 == q
+}
+
+fn month_in_quarter(quarter: &Quarter, month: Option<&zoufang_schemas::YearMonth>) -> bool {
+    month
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{}-01", m.as_str()), "%Y-%m-%d").ok())
+        .is_some_and(|date| in_quarter(quarter, date))
+}
+
+impl Counts {
+    /// Adds one household's record.
+    pub fn add(&mut self, quarter: &Quarter, record: &HouseholdRecord) {
+        let people = record.active_members().count() as u64;
+        self.households += 1;
+        self.people += people;
+        let bucket = match record.household.hh_type {
+            HouseholdType::General => &mut self.general,
+            HouseholdType::Lifted => &mut self.lifted,
+        };
+        bucket.0 += 1;
+        bucket.1 += people;
+        let eliminated = record.monitoring.risk_eliminated == Some(true);
+        if let Some(category) = record.household.monitor_category
+            && let Some(i) = CATEGORIES.iter().position(|c| *c == category)
+        {
+            let counts = &mut self.monitored[i];
+            let bucket = if eliminated {
+                &mut counts.eliminated
+            } else {
+                &mut counts.remaining
+            };
+            bucket.0 += 1;
+            bucket.1 += people;
+        }
+        if month_in_quarter(quarter, record.monitoring.identified_month.as_ref()) {
+            self.identified += 1;
+        }
+        if eliminated && month_in_quarter(quarter, record.monitoring.eliminated_month.as_ref()) {
+            match record.monitoring.elimination_mode {
+                Some(EliminationMode::Assisted) => self.eliminated.0 += 1,
+                Some(EliminationMode::Natural) => self.eliminated.1 += 1,
+                None => {}
+            }
+        }
+        for event in record
+            .events
+            .values()
+            .filter(|e| e.status == zoufang_schemas::EntryStatus::Active)
+        {
+            if !event.date.is_some_and(|d| in_quarter(quarter, d)) {
+                continue;
+            }
+            match event.kind {
+                NaturalChangeKind::Birth
+                | NaturalChangeKind::MarryIn
+                | NaturalChangeKind::MoveIn => self.increase += 1,
+                NaturalChangeKind::Death
+                | NaturalChangeKind::MarryOut
+                | NaturalChangeKind::MoveOut => self.decrease += 1,
+                NaturalChangeKind::Other => {}
+            }
+        }
+    }
+
+    /// Adds another region's counts.
+    pub fn merge(&mut self, other: &Counts) {
+        let add = |a: &mut (u64, u64), b: (u64, u64)| {
+            a.0 += b.0;
+            a.1 += b.1;
+        };
+        self.households += other.households;
+        self.people += other.people;
+        add(&mut self.general, other.general);
+        add(&mut self.lifted, other.lifted);
+        for (mine, theirs) in self.monitored.iter_mut().zip(other.monitored) {
+            add(&mut mine.eliminated, theirs.eliminated);
+            add(&mut mine.remaining, theirs.remaining);
+        }
+        self.identified += other.identified;
+        add(&mut self.eliminated, other.eliminated);
+        self.increase += other.increase;
+        self.decrease += other.decrease;
+    }
+
+    /// The row's figures in column order.
+    pub fn figures(&self) -> Vec<u64> {
+        let mut out = vec![
+            self.households,
+            self.people,
+            self.general.0,
+            self.general.1,
+            self.lifted.0,
+            self.lifted.1,
+        ];
+        for category in &self.monitored {
+            out.extend([
+                category.remaining.0,
+                category.remaining.1,
+                category.eliminated.0,
+                category.eliminated.1,
+            ]);
+        }
+        out.extend([
+            self.identified,
+            self.eliminated.0,
+            self.eliminated.1,
+            self.increase,
+            self.decrease,
+        ]);
+        out
+    }
+}
+
+/// Column headers after the region's code and name.
+pub fn headers() -> Vec<String> {
+    let mut out: Vec<String> = [
+        "总户数",
+        "总人数",
+        "一般户户数",
+        "一般户人数",
+        "脱贫户户数",
+        "脱贫户人数",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for category in CATEGORIES {
+        let name = category.label_zh();
+        out.extend([
+            format!("{name}未消除户数"),
+            format!("{name}未消除人数"),
+            format!("{name}已消除户数"),
+            format!("{name}已消除人数"),
+        ]);
+    }
+    out.extend(
+        [
+            "本季度新识别户数",
+            "本季度帮扶消除户数",
+            "本季度自然消除户数",
+            "本季度自然增加人数",
+            "本季度自然减少人数",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned()),
+    );
+    out
+}
+
+/// Counts per village of the round's verified records under `prefix`.
+pub async fn per_village(
+    state: &AppState,
+    prefix: &str,
+    round: &Quarter,
+) -> Result<BTreeMap<String, Counts>, ApiError> {
+    let mut villages: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = reviews::verified_page(&state.db, prefix, round.as_str(), after.as_deref(), 500)
+            .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = Some(last.doc_id.clone());
+        let full = page.len() == 500;
+        for row in page {
+            if let Ok(record) = serde_json::from_str::<HouseholdRecord>(&row.record) {
+                villages
+                    .entry(row.region_code)
+                    .or_default()
+                    .add(round, &record);
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(villages)
+}
+
+/// One row of the table: a region with its level and counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Region code.
+    pub code: String,
+    /// Region name.
+    pub name: String,
+    /// 0 total, 1 county, 2 township, 3 village.
+    pub depth: u8,
+    /// The counts.
+    pub counts: Counts,
+}
+
+/// The table's rows: each county, then its townships, each followed by its villages, and
+/// a total first.
+pub fn rows(villages: &BTreeMap<String, Counts>, names: &BTreeMap<String, String>) -> Vec<Row> {
+    let name = |code: &str| names.get(code).cloned().unwrap_or_default();
+    let mut total = Counts::default();
+    let mut counties: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut townships: BTreeMap<String, Counts> = BTreeMap::new();
+    for (code, counts) in villages {
+        total.merge(counts);
+        counties
+            .entry(code.chars().take(6).collect())
+            .or_default()
+            .merge(counts);
+        townships
+            .entry(code.chars().take(9).collect())
+            .or_default()
+            .merge(counts);
+    }
+    let mut out = vec![Row {
+        code: String::new(),
+        name: "合计".into(),
+        depth: 0,
+        counts: total,
+    }];
+    for (county, counts) in &counties {
+        out.push(Row {
+            code: county.clone(),
+            name: name(county),
+            depth: 1,
+            counts: *counts,
+        });
+        for (township, counts) in townships
+            .range(county.clone()..)
+            .take_while(|(t, _)| t.starts_with(county.as_str()))
+        {
+            out.push(Row {
+                code: township.clone(),
+                name: name(township),
+                depth: 2,
+                counts: *counts,
+            });
+            for (village, counts) in villages
+                .range(township.clone()..)
+                .take_while(|(v, _)| v.starts_with(township.as_str()))
+            {
+                out.push(Row {
+                    code: village.clone(),
+                    name: name(village),
+                    depth: 3,
+                    counts: *counts,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Writes the table as a workbook at `path`.
+pub fn write_xlsx(path: &std::path::Path, round: &Quarter, rows: &[Row]) -> Result<(), ApiError> {
+    let io = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("report: {e}"));
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("规模统计表").map_err(io)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    sheet
+        .write_string_with_format(
+            0,
+            0,
+            format!("防止返贫监测规模统计表({})", round.as_str()),
+            &bold,
+        )
+        .map_err(io)?;
+    let mut headers = vec!["区划代码".to_owned(), "区划名称".to_owned()];
+    headers.extend(self::headers());
+    for (col, header) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(1, col as u16, header, &bold)
+            .map_err(io)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = i as u32 + 2;
+        let indent = "  ".repeat(usize::from(row.depth.saturating_sub(1)));
+        let format = if row.depth < 3 {
+            bold.clone()
+        } else {
+            rust_xlsxwriter::Format::new()
+        };
+        sheet
+            .write_string_with_format(r, 0, &row.code, &format)
+            .map_err(io)?;
+        sheet
+            .write_string_with_format(r, 1, format!("{indent}{}", row.name), &format)
+            .map_err(io)?;
+        for (col, figure) in row.counts.figures().iter().enumerate() {
+            sheet
+                .write_number_with_format(r, col as u16 + 2, *figure as f64, &format)
+                .map_err(io)?;
+        }
+    }
+    workbook.save(path).map_err(io)
+}
+
+/// The table of a round under a region, written to a temporary file.
+pub async fn xlsx(
+    state: &AppState,
+    region: &str,
+    round: &Quarter,
+) -> Result<tempfile::NamedTempFile, ApiError> {
+    let villages = per_village(state, region, round).await?;
+    let names: BTreeMap<String, String> =
+        crate::store::regions::under(&state.db, region.get(..4).unwrap_or(region))
+            .await?
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect();
+    let rows = rows(&villages, &names);
+    let file = tempfile::NamedTempFile::new().map_err(|e| ApiError::Internal(e.to_string()))?;
+    write_xlsx(file.path(), round, &rows)?;
+    Ok(file)
+}
