@@ -21,7 +21,10 @@ const ROUND: &str = "2026Q4";
 
 fn main() {
     if std::env::var("ZOUFANG_BENCH_ROLE").as_deref() == Ok("cli") {
-        let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+        let args: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| a != "--bench")
+            .collect();
         let cli = <zoufang_server::cli::Cli as clap::Parser>::parse_from(
             std::iter::once("zoufang".to_owned()).chain(args),
         );
@@ -43,8 +46,11 @@ async fn run_all() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let backends = std::env::var("ZOUFANG_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
-    println!("targets: each export under 30 s and 300 MB, memory not growing with the number exported\n");
+    let backends =
+        std::env::var("ZOUFANG_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    println!(
+        "targets: each export under 30 s and 300 MB, memory not growing with the number exported\n"
+    );
     println!("| database | households | format | seconds | peak MiB | file MiB |");
     println!("|---|---:|---|---:|---:|---:|");
     for backend in backends.split(',') {
@@ -57,7 +63,10 @@ async fn run_all() {
                 };
                 (url, Some(name))
             } else {
-                (format!("sqlite://{}?mode=rwc", dir.path().join("z.db").display()), None)
+                (
+                    format!("sqlite://{}?mode=rwc", dir.path().join("z.db").display()),
+                    None,
+                )
             };
             seed(&url, dir.path(), count).await;
             for format in ["csv", "xlsx"] {
@@ -80,7 +89,9 @@ async fn run_all() {
 
 /// `count` verified reviews of the round across 100 villages, stored directly.
 async fn seed(url: &str, dir: &std::path::Path, count: usize) {
-    let state = zoufang_server::build_state(zoufang_e2e::settings(url, dir)).await.unwrap();
+    let state = zoufang_server::build_state(zoufang_e2e::settings(url, dir))
+        .await
+        .unwrap();
     let mut rng = SampleRng::new(3);
     let mut rows = Vec::with_capacity(500);
     for n in 0..count {
@@ -108,24 +119,51 @@ async fn seed(url: &str, dir: &std::path::Path, count: usize) {
             updated_at: Set(0),
         });
         if rows.len() == 500 {
-            review::Entity::insert_many(std::mem::take(&mut rows)).exec_without_returning(&state.db).await.unwrap();
+            review::Entity::insert_many(std::mem::take(&mut rows))
+                .exec_without_returning(&state.db)
+                .await
+                .unwrap();
         }
     }
     if !rows.is_empty() {
-        review::Entity::insert_many(rows).exec_without_returning(&state.db).await.unwrap();
+        review::Entity::insert_many(rows)
+            .exec_without_returning(&state.db)
+            .await
+            .unwrap();
     }
-    let analyze = if url.starts_with("postgres") { "VACUUM ANALYZE" } else { "ANALYZE" };
+    let analyze = if url.starts_with("postgres") {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    };
     state.db.execute_unprepared(analyze).await.unwrap();
 }
 
 /// Runs `zoufang export` as its own process; returns its time and peak memory.
-fn export(url: &str, dir: &std::path::Path, format: &str, out: &std::path::Path) -> (Duration, u64) {
+fn export(
+    url: &str,
+    dir: &std::path::Path,
+    format: &str,
+    out: &std::path::Path,
+) -> (Duration, u64) {
     let started = Instant::now();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .env("ZOUFANG_BENCH_ROLE", "cli")
         .env("DATABASE_URL", url)
         .env("ZOUFANG__LOG__FILTER", "warn")
-        .args(["--data", dir.to_str().unwrap(), "export", "--round", ROUND, "--region", "652822", "--format", format, "--out", out.to_str().unwrap()])
+        .args([
+            "--data",
+            dir.to_str().unwrap(),
+            "export",
+            "--round",
+            ROUND,
+            "--region",
+            "652822",
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
