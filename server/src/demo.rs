@@ -1,14 +1,16 @@
 //! Demo data: Bayingolin's nine counties with townships and villages, synthetic households
-//! with valid ID numbers, and one account per role.
+//! with valid ID numbers (three in four visited in the current quarter), and one account
+//! per role.
 
 use crate::error::ApiError;
 use crate::services::{accounts, documents};
 use crate::state::AppState;
 use crate::store::entities::region;
 use crate::store::{regions, users};
+use chrono::{Datelike, NaiveDate};
 use zoufang_schemas::sample::{SampleRng, household};
 use zoufang_schemas::wire::DocId;
-use zoufang_schemas::{RegionCode, Role};
+use zoufang_schemas::{CodeSet, EntryStatus, HouseholdRecord, Quarter, RegionCode, Role, Visit};
 
 /// The prefecture's counties and cities.
 pub const COUNTIES: [(&str, &str); 9] = [
@@ -48,6 +50,29 @@ pub struct Seeded {
     pub households: usize,
     /// Accounts created (username, role, scope).
     pub users: Vec<(String, Role, String)>,
+}
+
+/// A visit of the current quarter, on a day of it up to `today`.
+fn add_visit(record: &mut HouseholdRecord, rng: &mut SampleRng, today: NaiveDate) {
+    let quarter_start =
+        NaiveDate::from_ymd_opt(today.year(), today.month0() / 3 * 3 + 1, 1).unwrap_or(today);
+    let days = (today - quarter_start).num_days().max(0) as u64;
+    let visited_on = quarter_start + chrono::Days::new(rng.below(days + 1));
+    let quarter = format!("{}Q{}", today.year(), today.month0() / 3 + 1);
+    let Ok(quarter) = Quarter::parse(&quarter) else {
+        return;
+    };
+    record.visits.insert(
+        rng.entry_id(),
+        Visit {
+            status: EntryStatus::Active,
+            quarter,
+            visited_on,
+            visitor: Some("helper".into()),
+            notes: Some("入户核实家庭情况".into()),
+            photos: CodeSet::default(),
+        },
+    );
 }
 
 /// Every village code of the demo tree.
@@ -114,10 +139,17 @@ pub async fn seed(state: &AppState, households_per_village: usize) -> Result<See
     regions::insert_many(&state.db, region_rows()).await?;
     let mut seeded = Seeded::default();
     let mut rng = SampleRng::new(652_800);
+    let mut visits = SampleRng::new(652_801);
+    let today = chrono::DateTime::from_timestamp(crate::store::now(), 0)
+        .unwrap_or_default()
+        .date_naive();
     for village in villages() {
         let txn = crate::store::begin_write(&state.db).await?;
         for _ in 0..households_per_village {
-            let record = household(&mut rng, &village);
+            let mut record = household(&mut rng, &village);
+            if visits.below(4) > 0 {
+                add_visit(&mut record, &mut visits, today);
+            }
             let id = DocId(
                 *uuid::Uuid::from_u128(
                     (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64()),

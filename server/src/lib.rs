@@ -10,6 +10,7 @@ pub mod actor_cache;
 pub mod auth;
 pub mod cli;
 pub mod cli_pull;
+pub mod console;
 pub mod crypto;
 pub mod demo;
 pub mod doc_cache;

@@ -95,10 +95,18 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 crate::error::ApiError::BadRequest("query-invalid", err.to_string()).into()
             }))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|err, _| {
+                        crate::error::ApiError::BadRequest("form-invalid", err.to_string()).into()
+                    }),
+            )
             .app_data(web::PathConfig::default().error_handler(|err, _| {
                 crate::error::ApiError::BadRequest("path-invalid", err.to_string()).into()
             }))
             .configure(routes::configure)
+            .configure(crate::console::configure)
             .default_service(web::to(routes::hygiene::not_routed))
     })
     .shutdown_timeout(shutdown)

@@ -19,6 +19,7 @@ use zoufang_sync::codec::encode;
 use zoufang_sync::memory::{MemoryTablet, SyncStats};
 
 pub mod cli_tablet;
+pub mod console;
 pub mod hostile;
 pub mod images;
 pub mod load;

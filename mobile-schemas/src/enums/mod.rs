@@ -19,6 +19,50 @@ pub use workflow::{
     ClueSource, ClueType, Department, EntryStatus, PhotoSubject, Role, TaskKind, VerifyStatus,
 };
 
+/// The Chinese label of `code` in the enumeration named `enumeration` (its type name, as
+/// the form and the JSON Schema name it).
+pub fn label_zh(enumeration: &str, code: &str) -> Option<&'static str> {
+    fn find<T: crate::CodeEnum>(code: &str) -> Option<&'static str> {
+        T::all()
+            .iter()
+            .find(|v| v.code() == code)
+            .map(|v| v.label_zh())
+    }
+    match enumeration {
+        "Ethnicity" => find::<Ethnicity>(code),
+        "HouseholdType" => find::<HouseholdType>(code),
+        "MonitorCategory" => find::<MonitorCategory>(code),
+        "RiskType" => find::<RiskType>(code),
+        "MeasureKind" => find::<MeasureKind>(code),
+        "MeasureStatus" => find::<MeasureStatus>(code),
+        "NaturalChangeKind" => find::<NaturalChangeKind>(code),
+        "DangerGrade" => find::<DangerGrade>(code),
+        "WaterSupply" => find::<WaterSupply>(code),
+        "RoadType" => find::<RoadType>(code),
+        "AssistanceScope" => find::<AssistanceScope>(code),
+        "EliminationMode" => find::<EliminationMode>(code),
+        "Relation" => find::<Relation>(code),
+        "Sex" => find::<Sex>(code),
+        "IdType" => find::<IdType>(code),
+        "Health" => find::<Health>(code),
+        "LabourSkill" => find::<LabourSkill>(code),
+        "Education" => find::<Education>(code),
+        "SchoolStatus" => find::<SchoolStatus>(code),
+        "DisabilityCategory" => find::<DisabilityCategory>(code),
+        "PoliticalStatus" => find::<PoliticalStatus>(code),
+        "Insurance" => find::<Insurance>(code),
+        "Role" => find::<Role>(code),
+        "EntryStatus" => find::<EntryStatus>(code),
+        "PhotoSubject" => find::<PhotoSubject>(code),
+        "ClueSource" => find::<ClueSource>(code),
+        "Department" => find::<Department>(code),
+        "ClueType" => find::<ClueType>(code),
+        "VerifyStatus" => find::<VerifyStatus>(code),
+        "TaskKind" => find::<TaskKind>(code),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +88,14 @@ mod tests {
                 v.code()
             );
         }
+    }
+
+    #[test]
+    fn labels_are_found_by_enumeration_name_and_code() {
+        assert_eq!(label_zh("HouseholdType", "LIFTED"), Some("脱贫户"));
+        assert_eq!(label_zh("Relation", "SELF"), Some("户主"));
+        assert_eq!(label_zh("Relation", "NOBODY"), None);
+        assert_eq!(label_zh("Nothing", "LIFTED"), None);
     }
 
     #[test]

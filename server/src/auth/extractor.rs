@@ -23,6 +23,23 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The user of verified claims, if the session is live (`Ok(None)` for claims that do
+    /// not describe a user; an error for a session that ended).
+    pub async fn from_claims_checked(
+        state: &AppState,
+        claims: Claims,
+    ) -> Result<Option<Self>, ApiError> {
+        let Some(user) = Self::from_claims(claims) else {
+            return Ok(None);
+        };
+        let liveness = tokens::liveness(&state.db, &user.family, user.id).await?;
+        match refused_session(liveness) {
+            None => Ok(Some(user)),
+            Some(ApiError::DeviceRevoked) => Err(ApiError::Unauthorized("session-revoked")),
+            Some(refused) => Err(refused),
+        }
+    }
+
     fn from_claims(claims: Claims) -> Option<Self> {
         Some(Self {
             id: claims.sub,

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use zoufang_schemas::Role;
 
 /// Roles that pull verified data.
-const PULLERS: &[Role] = &[
+pub const PULLERS: &[Role] = &[
     Role::TownshipSupervisor,
     Role::CountyOfficer,
     Role::PrefectureOfficer,
@@ -43,13 +43,7 @@ pub async fn coverage(
     user: AuthUser,
     query: web::Query<RoundQuery>,
 ) -> Result<web::Json<Vec<CoverageRow>>, ApiError> {
-    user.require(&[
-        Role::Helper,
-        Role::TownshipSupervisor,
-        Role::CountyOfficer,
-        Role::PrefectureOfficer,
-        Role::Admin,
-    ])?;
+    user.require(crate::services::review::REVIEW_READERS)?;
     Ok(web::Json(
         county::coverage(&state, &user, query.region.as_deref(), &query.round).await?,
     ))
@@ -73,13 +67,7 @@ pub async fn findings(
     user: AuthUser,
     query: web::Query<FindingsQuery>,
 ) -> Result<web::Json<Vec<FindingView>>, ApiError> {
-    user.require(&[
-        Role::Helper,
-        Role::TownshipSupervisor,
-        Role::CountyOfficer,
-        Role::PrefectureOfficer,
-        Role::Admin,
-    ])?;
+    user.require(crate::services::review::REVIEW_READERS)?;
     Ok(web::Json(
         county::findings_under(
             &state,
@@ -168,9 +156,18 @@ pub async fn export(
     user: AuthUser,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    export_download(state, &user, &query).await
+}
+
+/// The export as a download (the API's and the console's).
+pub async fn export_download(
+    state: web::Data<AppState>,
+    user: &AuthUser,
+    query: &ExportQuery,
+) -> Result<HttpResponse, ApiError> {
     user.require(PULLERS)?;
     let format = Format::parse(&query.format)?;
-    let region = region_in_scope(&user, query.region.as_deref())?.to_owned();
+    let region = region_in_scope(user, query.region.as_deref())?.to_owned();
     let round = parse_round(&query.round)?;
     let request = ExportRequest {
         round: round.clone(),
@@ -276,13 +273,22 @@ pub async fn scale(
     user: AuthUser,
     query: web::Query<RoundQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    scale_download(&state, &user, &query).await
+}
+
+/// The scale table as a download (the API's and the console's).
+pub async fn scale_download(
+    state: &AppState,
+    user: &AuthUser,
+    query: &RoundQuery,
+) -> Result<HttpResponse, ApiError> {
     user.require(PULLERS)?;
-    let region = region_in_scope(&user, query.region.as_deref())?.to_owned();
+    let region = region_in_scope(user, query.region.as_deref())?.to_owned();
     let round = parse_round(&query.round)?;
-    let file = scale_report::xlsx(&state, &region, &round).await?;
+    let file = scale_report::xlsx(state, &region, &round).await?;
     crate::services::review::audit_read(
-        &state,
-        &user,
+        state,
+        user,
         "report.scale",
         &format!("{region}/{}", round.as_str()),
     )

@@ -1,14 +1,11 @@
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::masking::{self, Exposure};
-use crate::services::documents::load_at;
+use crate::services::households::{self, HouseholdDetail};
 use crate::state::AppState;
 use crate::store::entities::household;
 use actix_web::{get, web};
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
-use zoufang_schemas::wire::DocId;
-use zoufang_sync::HouseholdDoc;
 
 /// Filters for the household list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -36,24 +33,6 @@ pub struct HouseholdSummary {
     pub head_name: Option<String>,
     /// Members not removed.
     pub member_count: i32,
-}
-
-/// A household's whole record as JSON, as the caller's role may see it, with its
-/// validation findings.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct HouseholdDetail {
-    /// Document id.
-    pub id: String,
-    /// Current heads (hex).
-    pub heads: Vec<String>,
-    /// The record (see the household JSON Schema); personal numbers masked unless the
-    /// role may see them.
-    #[schema(value_type = Object)]
-    pub record: serde_json::Value,
-    /// Whether personal numbers are masked.
-    pub masked: bool,
-    /// Validation errors and doubtful-data warnings.
-    pub findings: Vec<crate::services::county::FindingView>,
 }
 
 /// Households in the caller's scope (from the projection).
@@ -108,30 +87,5 @@ pub async fn show(
     user: AuthUser,
     id: web::Path<String>,
 ) -> Result<web::Json<HouseholdDetail>, ApiError> {
-    let not_found = || ApiError::NotFound(format!("household {id}"));
-    let doc_id = DocId::parse(&id).ok_or_else(not_found)?;
-    let loaded = load_at(&state, &state.db, &doc_id, None)
-        .await?
-        .filter(|d| user.sees(&d.region_code))
-        .ok_or_else(not_found)?;
-    let doc = HouseholdDoc::from_automerge(loaded.doc);
-    let exposure = Exposure::of(user.role);
-    let mut record = doc.to_json(None);
-    masking::apply(exposure, &mut record);
-    if exposure == Exposure::Full {
-        crate::services::review::audit_read(&state, &user, "record.read", &doc_id.to_string())
-            .await?;
-    }
-    let findings = crate::store::findings::of_household(&state.db, &doc_id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(web::Json(HouseholdDetail {
-        id: doc_id.to_string(),
-        heads: doc.heads().iter().map(|h| h.to_string()).collect(),
-        record,
-        masked: exposure != Exposure::Full,
-        findings,
-    }))
+    Ok(web::Json(households::detail(&state, &user, &id).await?))
 }

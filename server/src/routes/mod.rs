@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod photos;
 pub mod reviews;
 pub mod sync;
+pub mod users;
 
 use actix_web::web;
 
@@ -49,5 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(county::findings)
         .service(county::feed)
         .service(county::export)
-        .service(county::scale);
+        .service(county::scale)
+        .service(users::devices)
+        .service(users::list)
+        .service(users::add)
+        .service(users::disable)
+        .service(users::revoke_device);
 }

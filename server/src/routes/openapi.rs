@@ -36,6 +36,8 @@ impl Modify for BearerAuth {
         super::reviews::acknowledge, super::reviews::verified, super::reviews::changes,
         super::county::coverage, super::county::findings, super::county::feed, super::county::export,
         super::county::scale,
+        super::users::list, super::users::add, super::users::disable, super::users::devices,
+        super::users::revoke_device,
         spec,
     ),
     modifiers(&BearerAuth)

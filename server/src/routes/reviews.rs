@@ -3,21 +3,12 @@
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::services::review::REVIEW_READERS;
 use crate::services::review::{self, FieldChange, ReviewView, Step, VillageOutcome};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
-use zoufang_schemas::Role;
 use zoufang_schemas::wire::DocId;
-
-/// Roles that see reviews (a department does not).
-const REVIEW_READERS: &[Role] = &[
-    Role::Helper,
-    Role::TownshipSupervisor,
-    Role::CountyOfficer,
-    Role::PrefectureOfficer,
-    Role::Admin,
-];
 
 /// Filters of the review list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,11 +1,13 @@
 //! Services: the operations of the system, called by HTTP handlers and the CLI. They decide
 //! with sync-core and persist through the store, one transaction per operation.
 
+pub mod account_admin;
 pub mod accounts;
 pub mod conflict_review;
 pub mod county;
 pub mod documents;
 pub mod exports;
+pub mod households;
 pub mod photos;
 pub mod projection;
 pub mod review;

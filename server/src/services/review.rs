@@ -18,6 +18,15 @@ use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{Quarter, Task, TaskKind};
 use zoufang_sync::HouseholdDoc;
 
+/// Roles that read reviews, coverage and findings (a department does not).
+pub const REVIEW_READERS: &[zoufang_schemas::Role] = &[
+    zoufang_schemas::Role::Helper,
+    zoufang_schemas::Role::TownshipSupervisor,
+    zoufang_schemas::Role::CountyOfficer,
+    zoufang_schemas::Role::PrefectureOfficer,
+    zoufang_schemas::Role::Admin,
+];
+
 /// A review as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReviewView {

@@ -100,3 +100,15 @@ pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, sea_or
     model.update(db).await?;
     Ok(true)
 }
+
+/// The devices of some users, oldest first.
+pub async fn of_users<C: ConnectionTrait>(
+    db: &C,
+    user_ids: Vec<i64>,
+) -> Result<Vec<device::Model>, sea_orm::DbErr> {
+    device::Entity::find()
+        .filter(device::Column::UserId.is_in(user_ids))
+        .order_by_asc(device::Column::CreatedAt)
+        .all(db)
+        .await
+}

@@ -743,3 +743,104 @@ pub async fn change_count<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<u64,
         .count(db)
         .await?)
 }
+
+/// The village a document belongs to now.
+pub async fn region_of<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+) -> Result<Option<String>, StoreError> {
+    Ok(document::Entity::find_by_id(doc_key(id))
+        .select_only()
+        .column(document::Column::RegionCode)
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// One change of a document's history: who sent it, from which device, when.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryEntry {
+    /// The change hash (hex).
+    pub hash: String,
+    /// When the writer made it (Unix milliseconds, the writer's clock).
+    pub time: i64,
+    /// When the server received it (Unix seconds).
+    pub received_at: i64,
+    /// The user who sent it; `None` for the server's own changes.
+    pub username: Option<String>,
+    /// The device it came from.
+    pub device: Option<String>,
+}
+
+/// A change's hash, time, arrival, device and user.
+type HistoryRow = (String, i64, i64, Option<String>, Option<i64>);
+
+/// The latest `limit` changes of a document, newest first, with user and device names.
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    id: &DocId,
+    limit: u64,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    use super::entities::{device, user};
+    use sea_orm::QueryOrder;
+    let rows: Vec<HistoryRow> = doc_change::Entity::find()
+        .select_only()
+        .column(doc_change::Column::Hash)
+        .column(doc_change::Column::Time)
+        .column(doc_change::Column::ReceivedAt)
+        .column(doc_change::Column::DeviceId)
+        .column(doc_change::Column::UserId)
+        .filter(doc_change::Column::DocId.eq(doc_key(id)))
+        .order_by_desc(doc_change::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let user_ids: Vec<i64> = rows.iter().filter_map(|r| r.4).collect();
+    let device_ids: Vec<String> = rows.iter().filter_map(|r| r.3.clone()).collect();
+    let users: BTreeMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let devices: BTreeMap<String, String> = device::Entity::find()
+        .filter(device::Column::Id.is_in(device_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(hash, time, received_at, device_id, user_id)| HistoryEntry {
+                hash,
+                time,
+                received_at,
+                username: user_id.and_then(|u| users.get(&u).cloned()),
+                device: device_id.and_then(|d| devices.get(&d).cloned()),
+            },
+        )
+        .collect())
+}
+
+/// The head's name of each household under a region prefix (from the projection).
+pub async fn head_names<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+) -> Result<BTreeMap<String, String>, StoreError> {
+    let rows: Vec<(String, Option<String>)> = household::Entity::find()
+        .select_only()
+        .column(household::Column::DocId)
+        .column(household::Column::HeadName)
+        .filter(super::in_region(household::Column::RegionCode, prefix))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name)| Some((id, name?)))
+        .collect())
+}

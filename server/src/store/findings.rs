@@ -183,3 +183,19 @@ pub async fn count_under<C: ConnectionTrait>(
         .count(db)
         .await?)
 }
+
+/// The warnings of a household acknowledged for a round, as (code, path).
+pub async fn acknowledged<C: ConnectionTrait>(
+    db: &C,
+    doc: &DocId,
+    round: &str,
+) -> Result<std::collections::BTreeSet<(String, String)>, StoreError> {
+    Ok(finding_ack::Entity::find()
+        .filter(finding_ack::Column::DocId.eq(doc.to_uuid_string()))
+        .filter(finding_ack::Column::Round.eq(round))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.path))
+        .collect())
+}

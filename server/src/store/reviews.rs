@@ -383,3 +383,19 @@ pub async fn verified_page<C: ConnectionTrait>(
         })
         .collect()
 }
+
+/// The latest round with a review under a region prefix.
+pub async fn latest_round<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(review::Entity::find()
+        .select_only()
+        .column(review::Column::Round)
+        .filter(in_region(review::Column::RegionCode, prefix))
+        .order_by_desc(review::Column::Round)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?)
+}

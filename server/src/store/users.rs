@@ -92,3 +92,16 @@ pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
     use sea_orm::PaginatorTrait;
     user::Entity::find().count(db).await
 }
+
+/// Accounts whose scope lies under a region prefix, by username.
+pub async fn under<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+) -> Result<Vec<user::Model>, sea_orm::DbErr> {
+    use sea_orm::QueryOrder;
+    user::Entity::find()
+        .filter(super::in_region(user::Column::Scope, prefix))
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await
+}

@@ -1,0 +1,187 @@
+//! The console's words in Chinese (first) and English. Pages take a [`Words`] map and use
+//! its keys; a page shows a key itself when a word is missing, so a gap is visible, never
+//! fatal.
+
+use std::collections::BTreeMap;
+
+/// A language of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 中文.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language a cookie value names (Chinese unless it says `en`).
+    pub fn from_cookie(value: Option<&str>) -> Self {
+        match value {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    /// Its code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language.
+    pub fn other(self) -> Self {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+/// The words of one language, by key.
+pub type Words = BTreeMap<&'static str, &'static str>;
+
+const WORDS: &[(&str, &str, &str)] = &[
+    (
+        "title",
+        "走访 · 防止返贫监测",
+        "Zoufang · poverty-relapse monitoring",
+    ),
+    ("switch", "English", "中文"),
+    ("login", "登录", "Sign in"),
+    ("logout", "退出", "Sign out"),
+    ("username", "用户名", "Username"),
+    ("password", "密码", "Password"),
+    (
+        "login_failed",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ),
+    (
+        "login_throttled",
+        "尝试次数过多,请稍后再试",
+        "Too many attempts; try again later",
+    ),
+    ("conflicts", "数据冲突", "Conflicts"),
+    ("reviews", "走访审核", "Visit review"),
+    ("coverage", "走访进度", "Coverage"),
+    ("findings", "疑点数据", "Doubtful data"),
+    ("accounts", "账号与设备", "Accounts and devices"),
+    ("exports", "数据导出", "Exports"),
+    ("households", "农户", "Households"),
+    ("household", "农户", "Household"),
+    ("field", "字段", "Field"),
+    ("before", "原值", "Before"),
+    ("candidate", "候选值", "Candidate"),
+    ("value", "值", "Value"),
+    ("who", "录入人", "Who"),
+    ("device", "设备", "Device"),
+    ("when", "时间", "When"),
+    ("choose", "采用此值", "Choose this value"),
+    ("enter_value", "录入新值", "Enter a value"),
+    ("resolve", "确定", "Resolve"),
+    ("no_conflicts", "没有待处理的冲突", "No open conflicts"),
+    ("round", "季度", "Round"),
+    ("region", "区划", "Region"),
+    ("state", "状态", "State"),
+    ("actions", "操作", "Actions"),
+    ("village_review", "村级审核", "Village review"),
+    ("township_verify", "乡镇核实", "Verify"),
+    ("county_accept", "县级确认", "Accept"),
+    ("return", "退回", "Return"),
+    ("reason", "退回原因", "Reason"),
+    ("whole_village", "整村批量", "Whole village"),
+    ("apply", "执行", "Apply"),
+    (
+        "changed_since",
+        "核实后有改动",
+        "Changed since verification",
+    ),
+    ("households_total", "户数", "Households"),
+    ("visited", "已走访", "Visited"),
+    ("returned", "已退回", "Returned"),
+    ("verified", "已核实", "Verified"),
+    ("accepted", "已确认", "Accepted"),
+    ("severity", "类别", "Severity"),
+    ("code", "代码", "Code"),
+    ("path", "位置", "Path"),
+    ("message", "说明", "Message"),
+    ("error", "错误", "Error"),
+    ("warning", "疑点", "Warning"),
+    ("photos", "照片", "Photos"),
+    ("taken_at", "拍摄时间", "Taken"),
+    ("gps", "位置", "GPS"),
+    ("history", "修改记录", "History"),
+    ("change", "修改", "Change"),
+    (
+        "masked_note",
+        "个人信息已按权限隐藏",
+        "Personal numbers are masked for your role",
+    ),
+    ("download", "下载", "Download"),
+    ("format", "格式", "Format"),
+    ("users", "账号", "Users"),
+    ("role", "角色", "Role"),
+    ("scope", "管辖范围", "Scope"),
+    ("disabled", "已停用", "Disabled"),
+    ("disable", "停用", "Disable"),
+    ("add_user", "新增账号", "Add a user"),
+    ("add", "新增", "Add"),
+    ("devices", "设备", "Devices"),
+    ("owner", "使用人", "Owner"),
+    ("revoked", "已注销", "Revoked"),
+    ("revoke", "注销", "Revoke"),
+    ("last_sync", "最近同步", "Last sync"),
+    ("active", "正常", "Active"),
+    ("done", "已完成", "Done"),
+    ("refused", "未通过", "Refused"),
+    ("not_found", "未找到", "Not found"),
+    ("forbidden", "无权进行此操作", "Not allowed"),
+    ("show", "查看", "Show"),
+    ("section_household", "基本信息", "Household"),
+    ("section_members", "家庭成员", "Members"),
+    ("section_income", "收入情况", "Income"),
+    ("section_guarantees", "两不愁三保障", "Guarantees"),
+    ("section_housing", "住房", "Housing"),
+    ("section_water", "饮水", "Drinking water"),
+    ("section_monitoring", "监测状态", "Monitoring"),
+    ("section_measures", "帮扶措施", "Measures"),
+    ("section_events", "自然增减", "Natural changes"),
+    ("section_visits", "走访记录", "Visits"),
+    ("not_uploaded", "照片尚未上传", "Not uploaded yet"),
+    ("camera", "相机", "Camera"),
+    ("size", "尺寸", "Size"),
+    ("outcome", "结果", "Outcome"),
+    ("acknowledge", "核实无误", "Checked, correct"),
+    ("acknowledged", "已核实无误", "Checked"),
+    ("scale_report", "规模统计表", "Scale statistics table"),
+];
+
+/// The words of `lang`.
+pub fn words(lang: Lang) -> Words {
+    WORDS
+        .iter()
+        .map(|(key, zh, en)| (*key, if lang == Lang::Zh { *zh } else { *en }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_has_both_languages_and_keys_are_unique() {
+        let keys: std::collections::BTreeSet<&str> = WORDS.iter().map(|(k, _, _)| *k).collect();
+        assert_eq!(keys.len(), WORDS.len());
+        assert!(
+            WORDS
+                .iter()
+                .all(|(_, zh, en)| !zh.is_empty() && !en.is_empty())
+        );
+        assert_eq!(words(Lang::Zh)["login"], "登录");
+        assert_eq!(words(Lang::En)["login"], "Sign in");
+        assert_eq!(Lang::from_cookie(Some("en")), Lang::En);
+        assert_eq!(Lang::from_cookie(Some("fr")), Lang::Zh);
+    }
+}
