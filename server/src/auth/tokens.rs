@@ -27,6 +27,19 @@ pub struct TokenKeys {
     kid: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    csrf: hmac::Hmac<sha2::Sha256>,
+}
+
+/// The console's CSRF MAC, keyed by a key derived from the token secret.
+fn csrf_mac(secret: &[u8]) -> Result<hmac::Hmac<sha2::Sha256>, jsonwebtoken::errors::Error> {
+    use hmac::Mac;
+    use sha2::Digest;
+    let key = sha2::Sha256::new()
+        .chain_update(b"zoufang-console-csrf\n")
+        .chain_update(secret)
+        .finalize();
+    hmac::Hmac::<sha2::Sha256>::new_from_slice(&key)
+        .map_err(|_| jsonwebtoken::errors::ErrorKind::InvalidKeyFormat.into())
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -42,7 +55,17 @@ impl TokenKeys {
             kid: kid.to_owned(),
             encoding: EncodingKey::from_secret(secret)?,
             decoding: DecodingKey::from_secret(secret)?,
+            csrf: csrf_mac(secret)?,
         })
+    }
+
+    /// The console's CSRF token of a session (token family): an HMAC under a key derived
+    /// from the token secret, so that only the server can make it.
+    pub fn csrf(&self, family: &str) -> String {
+        use hmac::Mac;
+        let mut mac = self.csrf.clone();
+        mac.update(family.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Signs claims.
@@ -69,6 +92,17 @@ impl TokenKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csrf_tokens_depend_on_the_session_and_the_server_secret() {
+        let keys = TokenKeys::new("k1", b"a secret of the server").unwrap();
+        let other_server = TokenKeys::new("k1", b"another secret").unwrap();
+        let token = keys.csrf("family-1");
+        assert_eq!(token.len(), 64);
+        assert_eq!(token, keys.csrf("family-1"), "stable for a session");
+        assert_ne!(token, keys.csrf("family-2"));
+        assert_ne!(token, other_server.csrf("family-1"));
+    }
 
     fn claims(exp_in: i64) -> Claims {
         let now = chrono::Utc::now().timestamp();

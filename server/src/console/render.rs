@@ -52,13 +52,16 @@ struct NavItem {
 /// The pages a role may open.
 fn navigation(role: Role) -> Vec<NavItem> {
     let item = |href, key| NavItem { href, key };
-    let mut nav = vec![
-        item("/console/reviews", "reviews"),
-        item("/console/coverage", "coverage"),
-        item("/console/findings", "findings"),
-    ];
-    if role != Role::Helper {
-        nav.insert(0, item("/console/conflicts", "conflicts"));
+    let mut nav = Vec::new();
+    if !matches!(role, Role::Helper | Role::Department) {
+        nav.push(item("/console/conflicts", "conflicts"));
+    }
+    if role != Role::Department {
+        nav.push(item("/console/reviews", "reviews"));
+        nav.push(item("/console/coverage", "coverage"));
+        nav.push(item("/console/findings", "findings"));
+    }
+    if !matches!(role, Role::Helper | Role::Department) {
         nav.push(item("/console/exports", "exports"));
     }
     if matches!(role, Role::Admin | Role::CountyOfficer) {
@@ -135,4 +138,39 @@ pub fn see_other(who: &ConsoleUser, to: &str) -> HttpResponse {
     headers(&mut response);
     who.keep(&mut response);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_escapes_what_it_shows() {
+        for (name, _) in TEMPLATES {
+            assert!(ENVIRONMENT.get_template(name).is_ok(), "{name}");
+        }
+        let shown = ENVIRONMENT
+            .get_template("error.html")
+            .and_then(|t| {
+                t.render(minijinja::context! {
+                    t => words(Lang::Zh), message => "<script>alert(1)</script>", code => "x", status => 400,
+                })
+            })
+            .unwrap();
+        assert!(!shown.contains("<script>alert"), "{shown}");
+        assert!(shown.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn the_navigation_offers_only_what_a_role_may_open() {
+        let hrefs = |role| navigation(role).iter().map(|i| i.href).collect::<Vec<_>>();
+        assert!(hrefs(Role::Department).is_empty());
+        assert_eq!(
+            hrefs(Role::Helper),
+            ["/console/reviews", "/console/coverage", "/console/findings"]
+        );
+        assert!(hrefs(Role::TownshipSupervisor).contains(&"/console/conflicts"));
+        assert!(!hrefs(Role::TownshipSupervisor).contains(&"/console/accounts"));
+        assert!(hrefs(Role::CountyOfficer).contains(&"/console/accounts"));
+    }
 }

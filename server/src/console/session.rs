@@ -31,12 +31,13 @@ pub struct ConsoleUser {
     /// The language of the pages.
     pub lang: Lang,
     https: bool,
+    csrf: String,
 }
 
 impl ConsoleUser {
     /// The session's CSRF token: forms carry it, posts are refused without it.
     pub fn csrf(&self) -> String {
-        csrf_of(&self.user.family)
+        self.csrf.clone()
     }
 
     /// Fails unless `token` is the session's CSRF token.
@@ -57,14 +58,6 @@ impl ConsoleUser {
             set_tokens(response, pair, self.https);
         }
     }
-}
-
-/// The CSRF token of a session (token family).
-pub fn csrf_of(family: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(format!(
-        "zoufang-console-csrf\n{family}"
-    )))
 }
 
 /// A session cookie.
@@ -172,6 +165,7 @@ async fn extract(req: &HttpRequest) -> Result<ConsoleUser, ConsoleError> {
         && let Some(user) = AuthUser::from_claims_checked(state, claims).await?
     {
         return Ok(ConsoleUser {
+            csrf: state.tokens.csrf(&user.family),
             user,
             renewed: None,
             lang,
@@ -189,6 +183,7 @@ async fn extract(req: &HttpRequest) -> Result<ConsoleUser, ConsoleError> {
         .await?
         .ok_or(ConsoleError::SignIn)?;
     Ok(ConsoleUser {
+        csrf: state.tokens.csrf(&user.family),
         user,
         renewed: Some(pair),
         lang,

@@ -222,11 +222,25 @@ pub async fn show(
             hash: h.hash,
         })
         .collect();
+    let head = detail.record["members"]
+        .as_object()
+        .and_then(|members| {
+            members.values().find(|m| {
+                m["relation"].as_str() == Some("SELF") && m["status"].as_str() == Some("ACTIVE")
+            })
+        })
+        .and_then(|m| m["name"].as_str())
+        .map(str::to_owned);
+    let number = detail.record["household"]["national_number"]
+        .as_str()
+        .map(str::to_owned);
     Ok(render::page(
         Some(&who),
         lang,
         "household.html",
         minijinja::context! {
+            head,
+            number,
             id => detail.id,
             masked => detail.masked,
             findings => finding_rows,

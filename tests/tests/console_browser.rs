@@ -1,0 +1,123 @@
+//! The console in a real headless browser (Debian chromium through chromedriver), clicked
+//! through as a township supervisor and a county officer use it: sign in → resolve a
+//! conflict → verify a village's visits → download the export. Screenshots of every step
+//! are kept under `target/tmp/console-screenshots/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+use std::path::Path;
+use zoufang_e2e::browser::Browser;
+use zoufang_e2e::{PASSWORD, TestApp, on_both_databases};
+use zoufang_schemas::{EntryId, EntryStatus, Quarter, Visit};
+use zoufang_sync::{DocPath, EntrySection};
+
+const ROUND: &str = "2026Q4";
+
+async fn sign_in(browser: &Browser, username: &str) {
+    browser.open("/console/login").await;
+    browser.type_into("#username", username).await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("#sign-in").await;
+}
+
+on_both_databases! {
+    async fn a_supervisor_resolves_and_verifies_and_the_county_downloads_in_a_real_browser(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Two helpers wrote the same phone number; every household of the village was visited.
+        let phone = DocPath::parse("household.phone").unwrap();
+        let mut a = app.tablet("helper_a").await;
+        let mut a2 = app.tablet("helper_a2").await;
+        a.sync().await.unwrap();
+        a2.sync().await.unwrap();
+        let first = app.village_a[0];
+        a.tablet.edit(&first, 1_800_000_001, |e| e.put(&phone, &"13800000001")).unwrap();
+        a2.tablet.edit(&first, 1_800_000_002, |e| e.put(&phone, &"13800000002")).unwrap();
+        for (day, id) in app.village_a.iter().enumerate() {
+            let visit = Visit {
+                status: EntryStatus::Active,
+                quarter: Quarter::parse(ROUND).unwrap(),
+                visited_on: chrono::NaiveDate::from_ymd_opt(2026, 11, day as u32 + 1).unwrap(),
+                visitor: Some("阿依古丽".into()),
+                notes: None,
+                photos: Default::default(),
+            };
+            let key = EntryId::from_random_bits(day as u128 + 1);
+            a.tablet.edit(id, 1_800_000_010, |e| e.insert_entry(EntrySection::Visits, key.as_str(), &visit)).unwrap();
+        }
+        a.sync().await.unwrap();
+        a2.sync().await.unwrap();
+
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots").join(format!("{backend:?}").to_lowercase());
+        let browser = Browser::start(&app.address, &shots).await;
+
+        // Sign in.
+        sign_in(&browser, "supervisor").await;
+        assert_eq!(browser.path().await, "/console/reviews");
+        assert!(browser.text(".who").await.contains("supervisor"));
+        browser.screenshot("signed-in").await;
+
+        // Resolve the conflict: the second helper's number.
+        browser.open("/console/conflicts").await;
+        browser.screenshot("conflict-queue").await;
+        browser.click("a[id^=open-conflict-]").await;
+        assert_eq!(browser.count(".candidate").await, 2, "the candidates side by side");
+        browser.screenshot("conflict").await;
+        let chosen = browser.text(".candidate:nth-child(2) .value").await;
+        browser.click("#choose-1").await;
+        assert!(browser.text("#resolved").await.contains(&chosen));
+        browser.screenshot("conflict-resolved").await;
+        browser.open("/console/conflicts").await;
+        assert_eq!(browser.count("#no-conflicts").await, 1);
+
+        // Verify the village: review it, check its warnings, verify it.
+        browser.open(&format!("/console/reviews?round={ROUND}")).await;
+        assert_eq!(browser.count("tr[id^=review-]").await, 3);
+        browser.screenshot("reviews").await;
+        browser.select("#bulk-action-652822100201", "village-review").await;
+        browser.click("#bulk-652822100201").await;
+        assert!(browser.text("#outcome").await.contains('3'), "three households reviewed");
+        for id in &app.village_a {
+            browser.open(&format!("/console/households/{id}?round={ROUND}")).await;
+            while browser.count("button.acknowledge").await > 0 {
+                browser.click("button.acknowledge").await;
+            }
+        }
+        browser.open(&format!("/console/households/{first}?round={ROUND}")).await;
+        assert!(browser.text("main").await.contains(&chosen), "the household shows the resolved value");
+        browser.screenshot("household").await;
+        browser.open(&format!("/console/reviews?round={ROUND}")).await;
+        browser.select("#bulk-action-652822100201", "township-verify").await;
+        browser.click("#bulk-652822100201").await;
+        let outcome = browser.text("#outcome").await;
+        assert!(outcome.contains("已完成: 3") && outcome.contains("未通过: 0"), "{outcome}");
+        assert_eq!(browser.text("main").await.matches("乡镇已核实").count(), 3);
+        browser.screenshot("village-verified").await;
+        browser.click("form[action='/console/logout'] button").await;
+        assert_eq!(browser.path().await, "/console/login");
+
+        // The county downloads the verified records.
+        sign_in(&browser, "county").await;
+        browser.open(&format!("/console/coverage?round={ROUND}")).await;
+        assert_eq!(browser.count("#coverage-chart rect").await, 3 * 2, "a bar of three parts per village");
+        browser.screenshot("coverage").await;
+        browser.open("/console/exports").await;
+        browser.type_into("input[name=round]", ROUND).await;
+        browser.select("#export-format", "csv").await;
+        browser.screenshot("exports").await;
+        browser.press("#download-export").await;
+        let (name, bytes) = browser.downloaded().await;
+        assert_eq!(name, format!("verified-652822-{ROUND}.csv"));
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text.lines().count(), 4, "a header and the village's three verified households");
+        assert!(text.contains(&chosen));
+
+        // A tablet-sized window shows the same page.
+        browser.client.set_window_size(768, 1024).await.unwrap();
+        browser.open(&format!("/console/reviews?round={ROUND}")).await;
+        browser.screenshot("reviews-tablet").await;
+        let files = std::fs::read_dir(&shots).unwrap().count();
+        assert!(files >= 10, "{files} screenshots in {}", shots.display());
+        browser.close().await;
+        app.teardown().await;
+    }
+}
