@@ -64,6 +64,9 @@ pub enum Command {
     /// Writes a report: `scale` is the quarterly scale statistics table (规模统计表).
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Imports the region tree or households from CSV/XLSX files.
+    #[command(subcommand)]
+    Import(crate::cli_import::ImportCommand),
 }
 
 /// Reports.
@@ -218,6 +221,10 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
             let out = args.out.clone();
             let done = crate::cli_pull::export(&state, args).await?;
             println!("{done} verified households exported to {}", out.display());
+        }
+        Command::Import(command) => {
+            let state = build_state(settings).await?;
+            crate::cli_import::run(&state, command).await?;
         }
         Command::Report(ReportCommand::Scale(args)) => {
             let state = build_state(settings).await?;

@@ -9,6 +9,7 @@
 pub mod actor_cache;
 pub mod auth;
 pub mod cli;
+pub mod cli_import;
 pub mod cli_pull;
 pub mod console;
 pub mod crypto;

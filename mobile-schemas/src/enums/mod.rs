@@ -19,48 +19,65 @@ pub use workflow::{
     ClueSource, ClueType, Department, EntryStatus, PhotoSubject, Role, TaskKind, VerifyStatus,
 };
 
-/// The Chinese label of `code` in the enumeration named `enumeration` (its type name, as
+/// Every (code, Chinese label) of the enumeration named `enumeration` (its type name, as
 /// the form and the JSON Schema name it).
+pub fn enum_entries(enumeration: &str) -> Option<Vec<(&'static str, &'static str)>> {
+    fn all<T: crate::CodeEnum>() -> Vec<(&'static str, &'static str)> {
+        T::all().iter().map(|v| (v.code(), v.label_zh())).collect()
+    }
+    Some(match enumeration {
+        "Ethnicity" => all::<Ethnicity>(),
+        "HouseholdType" => all::<HouseholdType>(),
+        "MonitorCategory" => all::<MonitorCategory>(),
+        "RiskType" => all::<RiskType>(),
+        "MeasureKind" => all::<MeasureKind>(),
+        "MeasureStatus" => all::<MeasureStatus>(),
+        "NaturalChangeKind" => all::<NaturalChangeKind>(),
+        "DangerGrade" => all::<DangerGrade>(),
+        "WaterSupply" => all::<WaterSupply>(),
+        "RoadType" => all::<RoadType>(),
+        "AssistanceScope" => all::<AssistanceScope>(),
+        "EliminationMode" => all::<EliminationMode>(),
+        "Relation" => all::<Relation>(),
+        "Sex" => all::<Sex>(),
+        "IdType" => all::<IdType>(),
+        "Health" => all::<Health>(),
+        "LabourSkill" => all::<LabourSkill>(),
+        "Education" => all::<Education>(),
+        "SchoolStatus" => all::<SchoolStatus>(),
+        "DisabilityCategory" => all::<DisabilityCategory>(),
+        "PoliticalStatus" => all::<PoliticalStatus>(),
+        "Insurance" => all::<Insurance>(),
+        "Role" => all::<Role>(),
+        "EntryStatus" => all::<EntryStatus>(),
+        "PhotoSubject" => all::<PhotoSubject>(),
+        "ClueSource" => all::<ClueSource>(),
+        "Department" => all::<Department>(),
+        "ClueType" => all::<ClueType>(),
+        "VerifyStatus" => all::<VerifyStatus>(),
+        "TaskKind" => all::<TaskKind>(),
+        _ => return None,
+    })
+}
+
+/// The Chinese label of `code` in the enumeration named `enumeration`.
 pub fn label_zh(enumeration: &str, code: &str) -> Option<&'static str> {
-    fn find<T: crate::CodeEnum>(code: &str) -> Option<&'static str> {
-        T::all()
-            .iter()
-            .find(|v| v.code() == code)
-            .map(|v| v.label_zh())
-    }
-    match enumeration {
-        "Ethnicity" => find::<Ethnicity>(code),
-        "HouseholdType" => find::<HouseholdType>(code),
-        "MonitorCategory" => find::<MonitorCategory>(code),
-        "RiskType" => find::<RiskType>(code),
-        "MeasureKind" => find::<MeasureKind>(code),
-        "MeasureStatus" => find::<MeasureStatus>(code),
-        "NaturalChangeKind" => find::<NaturalChangeKind>(code),
-        "DangerGrade" => find::<DangerGrade>(code),
-        "WaterSupply" => find::<WaterSupply>(code),
-        "RoadType" => find::<RoadType>(code),
-        "AssistanceScope" => find::<AssistanceScope>(code),
-        "EliminationMode" => find::<EliminationMode>(code),
-        "Relation" => find::<Relation>(code),
-        "Sex" => find::<Sex>(code),
-        "IdType" => find::<IdType>(code),
-        "Health" => find::<Health>(code),
-        "LabourSkill" => find::<LabourSkill>(code),
-        "Education" => find::<Education>(code),
-        "SchoolStatus" => find::<SchoolStatus>(code),
-        "DisabilityCategory" => find::<DisabilityCategory>(code),
-        "PoliticalStatus" => find::<PoliticalStatus>(code),
-        "Insurance" => find::<Insurance>(code),
-        "Role" => find::<Role>(code),
-        "EntryStatus" => find::<EntryStatus>(code),
-        "PhotoSubject" => find::<PhotoSubject>(code),
-        "ClueSource" => find::<ClueSource>(code),
-        "Department" => find::<Department>(code),
-        "ClueType" => find::<ClueType>(code),
-        "VerifyStatus" => find::<VerifyStatus>(code),
-        "TaskKind" => find::<TaskKind>(code),
-        _ => None,
-    }
+    enum_entries(enumeration)?
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, label)| label)
+}
+
+/// The code of a value written as its code (in any case) or as its Chinese label, as
+/// spreadsheets from other systems write them.
+pub fn code_of(enumeration: &str, text: &str) -> Option<&'static str> {
+    let text = text.trim();
+    let entries = enum_entries(enumeration)?;
+    entries
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(text))
+        .or_else(|| entries.iter().find(|(_, label)| *label == text))
+        .map(|(code, _)| *code)
 }
 
 #[cfg(test)]
@@ -94,6 +111,11 @@ mod tests {
     fn labels_are_found_by_enumeration_name_and_code() {
         assert_eq!(label_zh("HouseholdType", "LIFTED"), Some("脱贫户"));
         assert_eq!(label_zh("Relation", "SELF"), Some("户主"));
+        assert_eq!(code_of("Relation", "户主"), Some("SELF"));
+        assert_eq!(code_of("Relation", " self "), Some("SELF"));
+        assert_eq!(code_of("HouseholdType", "脱贫户"), Some("LIFTED"));
+        assert_eq!(code_of("HouseholdType", "富裕户"), None);
+        assert_eq!(code_of("NoSuchEnum", "X"), None);
         assert_eq!(label_zh("Relation", "NOBODY"), None);
         assert_eq!(label_zh("Nothing", "LIFTED"), None);
     }

@@ -16,7 +16,7 @@ pub mod render;
 pub mod session;
 
 use actix_web::web;
-use pages::{accounts, auth, conflicts, county, households, reviews};
+use pages::{accounts, auth, conflicts, county, households, imports, reviews};
 
 /// Mounts the console's pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -44,5 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(accounts::list)
         .service(accounts::add)
         .service(accounts::disable)
-        .service(accounts::revoke_device);
+        .service(accounts::revoke_device)
+        .service(imports::list)
+        .service(imports::upload)
+        .service(imports::rejects);
 }

@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("accounts.html", include_str!("templates/accounts.html")),
     ("exports.html", include_str!("templates/exports.html")),
     ("photo.html", include_str!("templates/photo.html")),
+    ("imports.html", include_str!("templates/imports.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -63,6 +64,9 @@ fn navigation(role: Role) -> Vec<NavItem> {
     }
     if !matches!(role, Role::Helper | Role::Department) {
         nav.push(item("/console/exports", "exports"));
+    }
+    if crate::services::imports::IMPORTERS.contains(&role) {
+        nav.push(item("/console/imports", "imports"));
     }
     if matches!(role, Role::Admin | Role::CountyOfficer) {
         nav.push(item("/console/accounts", "accounts"));

@@ -8,6 +8,7 @@ pub mod devices;
 pub mod health;
 pub mod households;
 pub mod hygiene;
+pub mod imports;
 pub mod openapi;
 pub mod photos;
 pub mod reviews;
@@ -55,5 +56,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::list)
         .service(users::add)
         .service(users::disable)
-        .service(users::revoke_device);
+        .service(users::revoke_device)
+        .service(imports::households)
+        .service(imports::regions_file)
+        .service(imports::list)
+        .service(imports::rejects)
+        .service(imports::absent)
+        .service(imports::show);
 }

@@ -38,6 +38,8 @@ impl Modify for BearerAuth {
         super::county::scale,
         super::users::list, super::users::add, super::users::disable, super::users::devices,
         super::users::revoke_device,
+        super::imports::households, super::imports::regions_file, super::imports::list, super::imports::show,
+        super::imports::rejects, super::imports::absent,
         spec,
     ),
     modifiers(&BearerAuth)

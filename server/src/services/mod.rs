@@ -8,6 +8,7 @@ pub mod county;
 pub mod documents;
 pub mod exports;
 pub mod households;
+pub mod imports;
 pub mod photos;
 pub mod projection;
 pub mod review;

@@ -74,6 +74,32 @@ async fn attempt_write<T>(
     let loaded = load_at(state, &state.db, doc_id, None)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("household {doc_id}")))?;
+    let staged = stage(state, doc_id, loaded, edit)?;
+    let txn = crate::store::begin_write(&state.db).await?;
+    let version = store_staged(&txn, &staged, by).await?;
+    let out = alongside(&txn, &staged.written).await?;
+    audit::append(&txn, event).await?;
+    txn.commit().await?;
+    keep(state, staged, version);
+    Ok(out)
+}
+
+/// A server edit made in memory, not stored yet.
+pub struct Staged {
+    loaded: LoadedDoc,
+    doc: HouseholdDoc,
+    changes: Vec<AppliedChange>,
+    /// What the edit did.
+    pub written: Written,
+}
+
+/// Makes `edit` on a loaded document as the server (nothing stored yet).
+pub fn stage(
+    state: &AppState,
+    doc_id: &DocId,
+    loaded: LoadedDoc,
+    edit: &impl Fn(&mut Editor<'_, '_>) -> Result<(), DocError>,
+) -> Result<Staged, ApiError> {
     let before = loaded.doc.get_heads();
     let mut doc =
         HouseholdDoc::from_automerge(loaded.doc.clone().with_actor(state.server_actor.clone()));
@@ -96,20 +122,34 @@ async fn attempt_write<T>(
         record,
         changed: !changes.is_empty(),
     };
-    let txn = crate::store::begin_write(&state.db).await?;
-    let version = store_changes(&txn, &loaded, &written, &changes, by).await?;
-    let out = alongside(&txn, &written).await?;
-    audit::append(&txn, event).await?;
-    txn.commit().await?;
+    Ok(Staged {
+        loaded,
+        doc,
+        changes,
+        written,
+    })
+}
+
+/// Stores a staged edit in `txn` (the version checked, projected); returns the new
+/// version. Contention is `Unavailable`: reload and stage again.
+pub async fn store_staged(
+    txn: &DatabaseTransaction,
+    staged: &Staged,
+    by: WrittenBy,
+) -> Result<i64, ApiError> {
+    store_changes(txn, &staged.loaded, &staged.written, &staged.changes, by).await
+}
+
+/// Puts a stored edit's document in the cache (after its transaction committed).
+pub fn keep(state: &AppState, staged: Staged, version: i64) {
     state.docs.put(
-        *doc_id,
+        staged.written.doc,
         LoadedDoc {
-            doc: doc.into_automerge(),
+            doc: staged.doc.into_automerge(),
             version,
-            region_code: written.region_code.clone(),
+            region_code: staged.written.region_code.clone(),
         },
     );
-    Ok(out)
 }
 
 /// The document's changes since `before`, as the change log stores them.

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod entities;
 pub mod feed;
 pub mod findings;
+pub mod imports;
 pub mod photos;
 pub mod regions;
 pub mod reviews;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod conflicts;
 pub mod county;
 pub mod households;
+pub mod imports;
 pub mod reviews;
 
 use crate::console::session::ConsoleUser;

@@ -1,0 +1,179 @@
+//! Imports over HTTP: a file in the request body (CSV or XLSX), the runs, their refused
+//! rows as CSV or XLSX, and the households a file no longer lists.
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ErrorBody};
+use crate::services::imports::{self, ImportView, Importer, regions, report};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+
+/// Where a file goes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// The region the file is for (default: the caller's scope).
+    pub region: Option<String>,
+    /// The file's name, for the record.
+    pub file_name: Option<String>,
+}
+
+fn name_of(query: &UploadQuery, fallback: &str) -> String {
+    query
+        .file_name
+        .as_deref()
+        .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect())
+        .filter(|n: &String| !n.is_empty())
+        .unwrap_or_else(|| fallback.to_owned())
+}
+
+/// Imports households (the national system's or the regional platform's export, CSV or
+/// XLSX, in the body): checked at once, imported in the background (poll the run).
+#[utoipa::path(post, path = "/api/v1/imports/households", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 202, body = ImportView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/imports/households")]
+pub async fn households(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<UploadQuery>,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let importer = Importer::user(&user, query.region.as_deref())?;
+    let file = imports::save_upload(body).await?;
+    let run =
+        imports::start_households(&state, importer, file, &name_of(&query, "households")).await?;
+    Ok(HttpResponse::Accepted().json(run))
+}
+
+/// Imports regions (区划代码, 名称, 级别, 上级代码) in one transaction.
+#[utoipa::path(post, path = "/api/v1/imports/regions", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = ImportView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/api/v1/imports/regions")]
+pub async fn regions_file(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<UploadQuery>,
+    body: web::Payload,
+) -> Result<web::Json<ImportView>, ApiError> {
+    let importer = Importer::user(&user, query.region.as_deref())?;
+    let file = imports::save_upload(body).await?;
+    let run = regions::import(&state, &importer, file.path(), &name_of(&query, "regions")).await?;
+    Ok(web::Json(run.into()))
+}
+
+/// The import runs in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/imports", responses((status = 200, body = [ImportView]), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/api/v1/imports")]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<web::Json<Vec<ImportView>>, ApiError> {
+    Ok(web::Json(imports::runs(&state, &user).await?))
+}
+
+/// One run.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = ImportView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/imports/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<ImportView>, ApiError> {
+    Ok(web::Json(imports::run_in_scope(&state, &user, *id).await?))
+}
+
+/// The format of a report.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// The rows a run refused (行号, 列, 代码, 说明, 值) as CSV or XLSX.
+#[utoipa::path(get, path = "/api/v1/imports/{id}/rejects", params(("id" = i64, Path), ReportQuery),
+    responses((status = 200, description = "the refused rows"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/imports/{id}/rejects")]
+pub async fn rejects(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    rejects_download(&state, &user, *id, query.format.as_deref()).await
+}
+
+/// The refused rows as a download (the API's and the console's).
+pub async fn rejects_download(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    format: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let run = imports::run_in_scope(state, user, id).await?;
+    let rows = crate::store::imports::rejects(&state.db, run.id).await?;
+    let (body, media, extension) = match format.unwrap_or("csv") {
+        "csv" => {
+            let mut out = Vec::new();
+            report::csv(&rows, &mut out)?;
+            (out, "text/csv; charset=utf-8", "csv")
+        }
+        "xlsx" => (
+            report::xlsx(&rows)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        other => {
+            return Err(ApiError::BadRequest(
+                "format-invalid",
+                format!("`{other}`: use csv or xlsx"),
+            ));
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(media)
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"import-{id}-rejects.{extension}\""),
+        ))
+        .insert_header(("cache-control", "no-store"))
+        .body(body))
+}
+
+/// A household the file did not list.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AbsentHousehold {
+    /// Document id.
+    pub household: String,
+    /// Village.
+    pub region_code: String,
+    /// 户编号.
+    pub national_number: Option<String>,
+}
+
+/// The households of the run's region its file did not list (flagged, never deleted).
+#[utoipa::path(get, path = "/api/v1/imports/{id}/absent", params(("id" = i64, Path)),
+    responses((status = 200, body = [AbsentHousehold]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/imports/{id}/absent")]
+pub async fn absent(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<AbsentHousehold>>, ApiError> {
+    let run = imports::run_in_scope(&state, &user, *id).await?;
+    Ok(web::Json(
+        crate::store::imports::absent(&state.db, run.id)
+            .await?
+            .into_iter()
+            .map(|k| AbsentHousehold {
+                household: k.doc_id,
+                region_code: k.region_code,
+                national_number: k.national_number,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,388 @@
+//! Importing households: the file read row by row, rows grouped into households, households
+//! written a batch at a time (one transaction per batch: a failed batch leaves the earlier
+//! ones and says which row to resume from), new households created by the server and
+//! existing ones (by 户编号) brought to the file with server changes that merge with the
+//! tablets' edits; households of the region the file no longer lists are flagged, never
+//! deleted; every refused row is kept with its column and code.
+
+use super::Importer;
+use super::grouping::{Grouper, ImportedHousehold, Layout};
+use super::plan::{self, Baseline, Refusal};
+use super::table::{self, Row};
+use crate::error::ApiError;
+use crate::services::server_write::{self, Staged, WrittenBy};
+use crate::state::AppState;
+use crate::store::audit::{self, Event};
+use crate::store::entities::import_run;
+use crate::store::imports::{self, Counts, Known, Rejected};
+use crate::store::{documents, regions};
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+use zoufang_schemas::wire::DocId;
+use zoufang_sync::HouseholdDoc;
+
+/// Households written per transaction.
+pub const BATCH: usize = 200;
+
+/// Where an import stands, for a progress bar.
+pub type Progress<'a> = &'a mut (dyn FnMut(&Counts) + Send);
+
+struct Run<'a> {
+    state: &'a AppState,
+    importer: &'a Importer,
+    id: i64,
+    villages: BTreeSet<String>,
+    seen: HashSet<String>,
+    counts: Counts,
+}
+
+fn rejected_rows(household: &ImportedHousehold, column: &str, refusal: &Refusal) -> Vec<Rejected> {
+    let rows: Vec<u64> = match refusal.row {
+        Some(row) => vec![row],
+        None => household.rows.clone(),
+    };
+    rows.into_iter()
+        .map(|row| Rejected {
+            row: row as i64,
+            column: column.to_owned(),
+            code: refusal.code.clone(),
+            message: refusal.message.clone(),
+            value: None,
+        })
+        .collect()
+}
+
+impl Run<'_> {
+    fn region_refusal(&self, household: &ImportedHousehold) -> Option<Refusal> {
+        let region = household.region()?;
+        if self.villages.contains(region) {
+            return None;
+        }
+        let (code, message) = if region.starts_with(&self.importer.region) {
+            (
+                "region-unknown",
+                format!("{region} is not a village of the region tree"),
+            )
+        } else {
+            (
+                "region-out-of-scope",
+                format!("{region} is outside {}", self.importer.region),
+            )
+        };
+        Some(Refusal {
+            code: code.into(),
+            message,
+            row: None,
+        })
+    }
+
+    /// Writes a batch in one transaction; the rows it rejected are stored with it.
+    async fn write(
+        &mut self,
+        batch: Vec<ImportedHousehold>,
+        mut rejected: Vec<Rejected>,
+    ) -> Result<(), ApiError> {
+        let numbers: Vec<String> = batch.iter().map(|h| h.national_number.clone()).collect();
+        let known = imports::by_national_numbers(&self.state.db, numbers).await?;
+        let existing: Vec<String> = known.values().map(|k| k.doc_id.clone()).collect();
+        let baselines = imports::baselines(&self.state.db, existing).await?;
+        let txn = crate::store::begin_write(&self.state.db).await?;
+        let mut staged: Vec<(Staged, i64)> = Vec::new();
+        let mut counts = self.counts;
+        for household in &batch {
+            self.seen.insert(household.national_number.clone());
+            if let Some(refusal) = self.region_refusal(household) {
+                rejected.extend(rejected_rows(household, "区划代码", &refusal));
+                continue;
+            }
+            let outcome = match known.get(&household.national_number) {
+                None => self.create(&txn, household).await,
+                Some(found) if !found.region_code.starts_with(&self.importer.region) => {
+                    Err(Refusal {
+                        code: "household-out-of-scope".into(),
+                        message: format!(
+                            "household {} belongs to {}",
+                            household.national_number, found.region_code
+                        ),
+                        row: None,
+                    })
+                }
+                Some(found) => {
+                    let baseline = baselines
+                        .get(&found.doc_id)
+                        .and_then(|b| serde_json::from_str::<Baseline>(b).ok());
+                    self.reconcile(&txn, household, found, baseline, &mut staged)
+                        .await
+                }
+            };
+            match outcome {
+                Ok(Outcome::Created) => counts.created += 1,
+                Ok(Outcome::Updated) => counts.updated += 1,
+                Ok(Outcome::Unchanged) => counts.unchanged += 1,
+                Err(refusal) if refusal.code == "internal" => {
+                    return Err(ApiError::Internal(refusal.message));
+                }
+                Err(refusal) => rejected.extend(rejected_rows(household, "户编号", &refusal)),
+            }
+        }
+        counts.rejected += rejected.len() as i64;
+        imports::add_rejects(&txn, self.id, &rejected).await?;
+        imports::progress(&txn, self.id, counts, None).await?;
+        txn.commit().await?;
+        for (staged, version) in staged {
+            server_write::keep(self.state, staged, version);
+        }
+        self.counts = counts;
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        household: &ImportedHousehold,
+    ) -> Result<Outcome, Refusal> {
+        let (record, baseline) = plan::create(household)?;
+        let id = DocId(*uuid::Uuid::new_v4().as_bytes());
+        crate::services::documents::create_household(self.state, txn, &id, &record)
+            .await
+            .map_err(internal)?;
+        store_baseline(txn, &id.to_string(), &baseline, self.id).await?;
+        Ok(Outcome::Created)
+    }
+
+    async fn reconcile(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        household: &ImportedHousehold,
+        found: &Known,
+        baseline: Option<Baseline>,
+        staged: &mut Vec<(Staged, i64)>,
+    ) -> Result<Outcome, Refusal> {
+        let doc_id = DocId::parse(&found.doc_id)
+            .ok_or_else(|| internal("a stored document id does not parse"))?;
+        let loaded = documents::load(txn, &doc_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal("a projected household has no document"))?;
+        let current = HouseholdDoc::from_automerge(loaded.doc.clone()).to_json(None);
+        let unchanged_baseline = baseline.clone();
+        let (edits, next) = plan::update(household, &current, baseline)?;
+        if edits.is_empty() {
+            if unchanged_baseline.as_ref() != Some(&next) {
+                store_baseline(txn, &found.doc_id, &next, self.id).await?;
+            }
+            return Ok(Outcome::Unchanged);
+        }
+        let change = server_write::stage(self.state, &doc_id, loaded, &|e| plan::apply(e, &edits))
+            .map_err(|e| Refusal {
+                code: e.code().to_owned(),
+                message: e.to_string(),
+                row: None,
+            })?;
+        let by = WrittenBy {
+            user_id: self.importer.user_id,
+        };
+        let version = server_write::store_staged(txn, &change, by)
+            .await
+            .map_err(internal)?;
+        store_baseline(txn, &found.doc_id, &next, self.id).await?;
+        staged.push((change, version));
+        Ok(Outcome::Updated)
+    }
+}
+
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// A failure that is not the file's: the batch stops.
+fn internal(e: impl std::fmt::Display) -> Refusal {
+    Refusal {
+        code: "internal".into(),
+        message: e.to_string(),
+        row: None,
+    }
+}
+
+async fn store_baseline(
+    txn: &sea_orm::DatabaseTransaction,
+    doc_id: &str,
+    baseline: &Baseline,
+    import_id: i64,
+) -> Result<(), Refusal> {
+    let text = serde_json::to_string(baseline).map_err(internal)?;
+    imports::put_baseline(txn, doc_id, &text, import_id)
+        .await
+        .map_err(internal)
+}
+
+/// A household file opened and checked, its run recorded: ready to import.
+pub struct Prepared {
+    table: table::Table,
+    grouper: Grouper,
+    sha256: String,
+    file_name: String,
+    /// The run.
+    pub run: import_run::Model,
+}
+
+/// Opens a household file for `importer` and records its run; a file that cannot be read
+/// or lacks the columns every household needs is refused here, before anything runs.
+pub async fn prepare(
+    state: &AppState,
+    importer: &Importer,
+    path: &Path,
+    file_name: &str,
+) -> Result<Prepared, ApiError> {
+    let sha256 = super::file_sha256(path).await?;
+    let table = table::open(path).await?;
+    let (layout, _ignored) = Layout::of(&table.headers);
+    let grouper = Grouper::new(layout);
+    let missing = grouper.missing_columns();
+    if !missing.is_empty() {
+        return Err(ApiError::BadRequest(
+            "columns-missing",
+            format!(
+                "the file needs the columns 户编号 and 区划代码 (missing: {})",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let run = imports::start(
+        &state.db,
+        "HOUSEHOLDS",
+        file_name,
+        &sha256,
+        &importer.region,
+        &importer.actor,
+    )
+    .await?;
+    Ok(Prepared {
+        table,
+        grouper,
+        sha256,
+        file_name: file_name.to_owned(),
+        run,
+    })
+}
+
+/// Imports a household file for `importer`; `resume_from` skips the rows before a failed
+/// batch of an earlier run. Returns the run (its status says whether the whole file went
+/// through).
+pub async fn import(
+    state: &AppState,
+    importer: &Importer,
+    path: &Path,
+    file_name: &str,
+    resume_from: Option<u64>,
+    progress: Progress<'_>,
+) -> Result<import_run::Model, ApiError> {
+    let prepared = prepare(state, importer, path, file_name).await?;
+    run(state, importer, prepared, resume_from, progress).await
+}
+
+/// Runs a prepared import to its end.
+pub async fn run(
+    state: &AppState,
+    importer: &Importer,
+    prepared: Prepared,
+    resume_from: Option<u64>,
+    progress: Progress<'_>,
+) -> Result<import_run::Model, ApiError> {
+    let Prepared {
+        mut table,
+        mut grouper,
+        sha256,
+        file_name,
+        run: started,
+    } = prepared;
+    let file_name = file_name.as_str();
+    let mut run = Run {
+        state,
+        importer,
+        id: started.id,
+        villages: regions::villages_under(&state.db, &importer.region)
+            .await
+            .map_err(ApiError::from)?,
+        seen: HashSet::new(),
+        counts: Counts::default(),
+    };
+    let mut batch: Vec<ImportedHousehold> = Vec::new();
+    let mut rejected: Vec<Rejected> = Vec::new();
+    let mut failed: Option<(u64, String)> = None;
+    let skip_before = resume_from.unwrap_or(0);
+    loop {
+        let row: Option<Row> = match table.next().await {
+            Ok(row) => row,
+            Err(e) => {
+                failed = Some((
+                    batch
+                        .first()
+                        .map_or(run.counts.rows as u64 + 2, |h| h.rows[0]),
+                    e.to_string(),
+                ));
+                break;
+            }
+        };
+        let (closed, bad) = match &row {
+            Some(row) if row.number < skip_before => continue,
+            Some(row) => {
+                run.counts.rows += 1;
+                grouper.push(row)
+            }
+            None => grouper.finish(),
+        };
+        rejected.extend(bad);
+        batch.extend(closed);
+        if batch.len() >= BATCH || row.is_none() {
+            let first = batch.first().map(|h| h.rows[0]);
+            let rows = run.counts.rows;
+            if let Err(e) = run
+                .write(std::mem::take(&mut batch), std::mem::take(&mut rejected))
+                .await
+            {
+                run.counts.rows = rows;
+                failed = Some((first.unwrap_or(0), e.to_string()));
+                break;
+            }
+            progress(&run.counts);
+        }
+        if row.is_none() {
+            break;
+        }
+    }
+    let ended = match &failed {
+        Some((row, error)) => (imports::FAILED, Some(*row as i64), Some(error.clone())),
+        None => {
+            let absent: Vec<Known> = imports::numbered_under(&state.db, &importer.region)
+                .await?
+                .into_iter()
+                .filter(|k| {
+                    k.national_number
+                        .as_ref()
+                        .is_some_and(|n| !run.seen.contains(n))
+                })
+                .collect();
+            imports::add_absent(&state.db, run.id, &absent).await?;
+            run.counts.absent = absent.len() as i64;
+            (imports::DONE, None, None)
+        }
+    };
+    imports::progress(&state.db, run.id, run.counts, Some(ended.clone())).await?;
+    audit::append(
+        &state.db,
+        Event {
+            actor: importer.actor.clone(),
+            action: "import.households",
+            subject: format!("{}/{}", importer.region, run.id),
+            detail: serde_json::json!({ "file": file_name, "sha256": sha256, "status": ended.0, "counts": run.counts }),
+        },
+    )
+    .await?;
+    progress(&run.counts);
+    imports::find(&state.db, run.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("the import run vanished".into()))
+}
