@@ -6,12 +6,26 @@ const DOT_VARIANTS: [char; 6] = [
     '\u{2022}', '\u{30FB}', '\u{FF0E}', '\u{2027}', '\u{FF65}', '\u{2219}',
 ];
 
-/// Trims, folds inner whitespace around dots and replaces dot look-alikes with U+00B7.
+/// Trims, folds inner whitespace around dots and replaces dot look-alikes (and a full stop
+/// between Chinese characters) with U+00B7.
 pub fn normalize_name(name: &str) -> String {
-    let replaced: String = name
-        .trim()
-        .chars()
-        .map(|c| if DOT_VARIANTS.contains(&c) { '·' } else { c })
+    let chars: Vec<char> = name.trim().chars().collect();
+    let replaced: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            // An ASCII full stop between two Chinese characters (艾力.买买提) is the dot
+            // typed on a keyboard without it; in Latin-script names it stays.
+            let between_wide = c == '.'
+                && i > 0
+                && chars.get(i + 1).is_some_and(|n| !n.is_ascii())
+                && !chars[i - 1].is_ascii();
+            if DOT_VARIANTS.contains(&c) || between_wide {
+                '·'
+            } else {
+                c
+            }
+        })
         .collect();
     let mut out = String::with_capacity(replaced.len());
     for part in replaced.split('·') {
@@ -35,6 +49,8 @@ mod tests {
     #[test]
     fn dot_variants_become_the_middle_dot() {
         assert_eq!(normalize_name("买买提•吐尔逊"), "买买提·吐尔逊");
+        assert_eq!(normalize_name("艾力.买买提"), "艾力·买买提");
+        assert_eq!(normalize_name("J. Smith"), "J. Smith");
         assert_eq!(
             normalize_name(" 巴音・那木拉．道尔吉 "),
             "巴音·那木拉·道尔吉"

@@ -54,6 +54,21 @@ pub struct Settings {
     pub log: LogSettings,
     /// Metrics.
     pub telemetry: TelemetrySettings,
+    /// Imports, department uploads and the monthly risk-clue deadlines.
+    pub workflow: WorkflowSettings,
+}
+
+/// Imports, department uploads and the plan's monthly deadlines.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowSettings {
+    /// Largest file an import or a department upload takes, in bytes.
+    pub max_file_bytes: u64,
+    /// Day of the month by which departments push their risk clues.
+    pub clue_push_day: u32,
+    /// Day of the month by which townships verify the month's clues.
+    pub clue_verify_day: u32,
+    /// Day of the month by which the county reports the month's verified clues.
+    pub clue_report_day: u32,
 }
 
 /// Metrics settings.
@@ -221,6 +236,11 @@ secret_access_key = ""
 allow_http = false
 [telemetry]
 metrics_token = ""
+[workflow]
+max_file_bytes = 536870912
+clue_push_day = 5
+clue_verify_day = 20
+clue_report_day = 25
 [log]
 json = false
 filter = "info"

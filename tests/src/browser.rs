@@ -133,6 +133,12 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Chooses a file for the file input with this CSS selector.
+    pub async fn attach(&self, css: &str, file: &Path) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.send_keys(&file.display().to_string()).await.unwrap();
+    }
+
     /// Chooses an option of a `<select>`.
     pub async fn select(&self, css: &str, value: &str) {
         self.client

@@ -127,4 +127,36 @@ impl Console {
         fields.extend_from_slice(form);
         self.post(path, &fields).await
     }
+
+    /// POST a multipart form with a file, with the CSRF token of the page at `from` first
+    /// (or none when `csrf` is false).
+    pub async fn upload(
+        &self,
+        from: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, Vec<u8>),
+        csrf: bool,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        if csrf {
+            form = form.text("csrf", self.get(from).await.csrf());
+        }
+        for (name, value) in fields {
+            form = form.text((*name).to_owned(), (*value).to_owned());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(file.1).file_name(file.0.to_owned()),
+        );
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
 }

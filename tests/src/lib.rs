@@ -23,6 +23,7 @@ pub mod cli_tablet;
 pub mod console;
 pub mod hostile;
 pub mod images;
+pub mod import_files;
 pub mod load;
 pub mod proxy;
 

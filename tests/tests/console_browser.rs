@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use zoufang_e2e::browser::Browser;
+use zoufang_e2e::import_files::{NATIONAL_HEADERS, Sheet, bad_check_digit, id_number};
 use zoufang_e2e::{PASSWORD, TestApp, on_both_databases};
 use zoufang_schemas::{EntryId, EntryStatus, Quarter, Visit};
 use zoufang_sync::{DocPath, EntrySection};
@@ -117,6 +118,49 @@ on_both_databases! {
         browser.screenshot("reviews-tablet").await;
         let files = std::fs::read_dir(&shots).unwrap().count();
         assert!(files >= 10, "{files} screenshots in {}", shots.display());
+        browser.close().await;
+        app.teardown().await;
+    }
+
+    async fn a_county_officer_imports_the_national_export_in_a_real_browser(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut sheet = Sheet::new(NATIONAL_HEADERS);
+        sheet
+            .row(&["N001", "652822100201", "一般户", "13900000001", "艾力·买买提", "男", &id_number(1980, 1), "户主", "维吾尔族"])
+            .row(&["N001", "652822100201", "一般户", "13900000001", "阿依古丽", "女", &bad_check_digit(&id_number(1982, 2)), "配偶", "维吾尔族"])
+            .row(&["N002", "652822100202", "脱贫户", "13900000002", "马建国", "男", &id_number(1975, 5), "户主", "回族"]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = Sheet::save(dir.path(), "2026Q3.xlsx", &sheet.xlsx());
+
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots").join(format!("imports-{backend:?}").to_lowercase());
+        let browser = Browser::start(&app.address, &shots).await;
+        sign_in(&browser, "county").await;
+        browser.click("nav a[href='/console/imports']").await;
+        assert_eq!(browser.path().await, "/console/imports");
+        browser.attach("#import-file", &file).await;
+        browser.screenshot("import-chosen").await;
+        browser.click("#start-import").await;
+        assert_eq!(browser.path().await, "/console/imports");
+        // The run goes on in the background: reload until it is done.
+        let mut status = String::new();
+        for _ in 0..100 {
+            status = browser.text("#import-runs tbody tr .status").await;
+            if !status.contains("RUNNING") && !status.contains("进行") { break }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            browser.open("/console/imports").await;
+        }
+        let row = browser.text("#import-runs tbody tr").await;
+        assert!(row.contains("2026Q3.xlsx"), "{row}");
+        browser.screenshot("imported").await;
+        let token = app.token("county").await;
+        let (_, runs) = app.get(&token, "/api/v1/imports").await;
+        assert_eq!((runs[0]["status"].as_str(), runs[0]["created"].as_i64(), runs[0]["rejected"].as_i64()), (Some("DONE"), Some(2), Some(1)), "{runs} {status}");
+
+        browser.press("#import-runs .rejects-csv").await;
+        let (name, bytes) = browser.downloaded().await;
+        assert!(name.ends_with("-rejects.csv"), "{name}");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("3,证件号码,id-number-invalid"), "{text}");
         browser.close().await;
         app.teardown().await;
     }

@@ -40,7 +40,7 @@ pub async fn households(
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let importer = Importer::user(&user, query.region.as_deref())?;
-    let file = imports::save_upload(body).await?;
+    let file = imports::save_upload(body, state.settings.workflow.max_file_bytes).await?;
     let run =
         imports::start_households(&state, importer, file, &name_of(&query, "households")).await?;
     Ok(HttpResponse::Accepted().json(run))
@@ -59,7 +59,7 @@ pub async fn regions_file(
     body: web::Payload,
 ) -> Result<web::Json<ImportView>, ApiError> {
     let importer = Importer::user(&user, query.region.as_deref())?;
-    let file = imports::save_upload(body).await?;
+    let file = imports::save_upload(body, state.settings.workflow.max_file_bytes).await?;
     let run = regions::import(&state, &importer, file.path(), &name_of(&query, "regions")).await?;
     Ok(web::Json(run.into()))
 }

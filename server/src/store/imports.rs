@@ -263,7 +263,8 @@ pub async fn by_national_numbers<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Households with a national number under a region prefix.
+/// Households under a region prefix that an import wrote (they have a baseline): the ones a
+/// later file may find absent. Households only the tablets or another source know are not.
 pub async fn numbered_under<C: ConnectionTrait>(
     db: &C,
     prefix: &str,
@@ -275,6 +276,14 @@ pub async fn numbered_under<C: ConnectionTrait>(
         .column(household::Column::NationalNumber)
         .filter(in_region(household::Column::RegionCode, prefix))
         .filter(household::Column::NationalNumber.is_not_null())
+        .filter(
+            household::Column::DocId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(import_baseline::Column::DocId)
+                    .from(import_baseline::Entity)
+                    .to_owned(),
+            ),
+        )
         .into_tuple()
         .all(db)
         .await?;

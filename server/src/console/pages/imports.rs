@@ -84,7 +84,10 @@ pub async fn upload(
                     .filter(|c| !c.is_control())
                     .take(200)
                     .collect();
-                file = Some(imports::save_upload(&mut field).await?);
+                file = Some(
+                    imports::save_upload(&mut field, state.settings.workflow.max_file_bytes)
+                        .await?,
+                );
             }
             _ => {}
         }

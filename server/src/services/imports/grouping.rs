@@ -128,6 +128,11 @@ impl Grouper {
         }
     }
 
+    /// The file's header of a field's column (the usual header when the file has none).
+    pub fn header_of(&self, field: &str) -> String {
+        self.layout.header_of(field)
+    }
+
     /// Whether the file can be imported at all: the columns every household needs.
     pub fn missing_columns(&self) -> Vec<&'static str> {
         ["household.national_number", "household.region_code"]

@@ -34,9 +34,16 @@ struct Run<'a> {
     villages: BTreeSet<String>,
     seen: HashSet<String>,
     counts: Counts,
+    /// The file's headers of 区划代码 and 户编号, for the refused rows.
+    headers: [String; 2],
 }
 
-fn rejected_rows(household: &ImportedHousehold, column: &str, refusal: &Refusal) -> Vec<Rejected> {
+fn rejected_rows(
+    household: &ImportedHousehold,
+    column: &str,
+    refusal: &Refusal,
+    value: Option<&str>,
+) -> Vec<Rejected> {
     let rows: Vec<u64> = match refusal.row {
         Some(row) => vec![row],
         None => household.rows.clone(),
@@ -47,7 +54,7 @@ fn rejected_rows(household: &ImportedHousehold, column: &str, refusal: &Refusal)
             column: column.to_owned(),
             code: refusal.code.clone(),
             message: refusal.message.clone(),
-            value: None,
+            value: value.map(str::to_owned),
         })
         .collect()
 }
@@ -92,7 +99,12 @@ impl Run<'_> {
         for household in &batch {
             self.seen.insert(household.national_number.clone());
             if let Some(refusal) = self.region_refusal(household) {
-                rejected.extend(rejected_rows(household, "区划代码", &refusal));
+                rejected.extend(rejected_rows(
+                    household,
+                    &self.headers[0],
+                    &refusal,
+                    household.region(),
+                ));
                 continue;
             }
             let outcome = match known.get(&household.national_number) {
@@ -122,7 +134,12 @@ impl Run<'_> {
                 Err(refusal) if refusal.code == "internal" => {
                     return Err(ApiError::Internal(refusal.message));
                 }
-                Err(refusal) => rejected.extend(rejected_rows(household, "户编号", &refusal)),
+                Err(refusal) => rejected.extend(rejected_rows(
+                    household,
+                    &self.headers[1],
+                    &refusal,
+                    Some(&household.national_number),
+                )),
             }
         }
         counts.rejected += rejected.len() as i64;
@@ -308,6 +325,10 @@ pub async fn run(
             .map_err(ApiError::from)?,
         seen: HashSet::new(),
         counts: Counts::default(),
+        headers: [
+            grouper.header_of("household.region_code"),
+            grouper.header_of("household.national_number"),
+        ],
     };
     let mut batch: Vec<ImportedHousehold> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
@@ -327,15 +348,24 @@ pub async fn run(
             }
         };
         let (closed, bad) = match &row {
-            Some(row) if row.number < skip_before => continue,
             Some(row) => {
-                run.counts.rows += 1;
+                if row.number >= skip_before {
+                    run.counts.rows += 1;
+                }
                 grouper.push(row)
             }
             None => grouper.finish(),
         };
-        rejected.extend(bad);
-        batch.extend(closed);
+        // Rows before the resume point went in with an earlier run: their households are
+        // listed (not absent) but neither written nor reported again.
+        rejected.extend(bad.into_iter().filter(|r| r.row as u64 >= skip_before));
+        if let Some(household) = closed {
+            if household.rows[0] < skip_before {
+                run.seen.insert(household.national_number);
+            } else {
+                batch.push(household);
+            }
+        }
         if batch.len() >= BATCH || row.is_none() {
             let first = batch.first().map(|h| h.rows[0]);
             let rows = run.counts.rows;

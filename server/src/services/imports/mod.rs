@@ -78,9 +78,6 @@ pub async fn file_sha256(path: &Path) -> Result<String, ApiError> {
     .map_err(|e| ApiError::BadRequest("file-unreadable", e.to_string()))
 }
 
-/// The largest file an import takes over HTTP.
-pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
-
 /// An import run as the API shows it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportView {
@@ -144,9 +141,12 @@ impl From<crate::store::entities::import_run::Model> for ImportView {
     }
 }
 
-/// Saves an uploaded byte stream to a temporary file, refusing more than
-/// [`MAX_FILE_BYTES`] (413 `file-too-large`).
-pub async fn save_upload<S, E>(mut stream: S) -> Result<tempfile::NamedTempFile, ApiError>
+/// Saves an uploaded byte stream to a temporary file, refusing more than `max_bytes`
+/// (413 `file-too-large`).
+pub async fn save_upload<S, E>(
+    mut stream: S,
+    max_bytes: u64,
+) -> Result<tempfile::NamedTempFile, ApiError>
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -158,10 +158,10 @@ where
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadRequest("upload-broken", e.to_string()))?;
         size += chunk.len() as u64;
-        if size > MAX_FILE_BYTES {
+        if size > max_bytes {
             return Err(ApiError::TooLarge(
                 "file-too-large",
-                format!("an import file may have at most {MAX_FILE_BYTES} bytes"),
+                format!("a file may have at most {max_bytes} bytes"),
             ));
         }
         file.write_all(&chunk)

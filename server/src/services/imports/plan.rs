@@ -290,7 +290,10 @@ pub fn update(
                 for (field, value) in &member.values {
                     check(&format!("members.{entry}.{field}"), value, Some(member.row))?;
                 }
-                edits.push(Edit::AddMember(entry.clone(), Box::new(new_member(member)?)));
+                edits.push(Edit::AddMember(
+                    entry.clone(),
+                    Box::new(new_member(member)?),
+                ));
                 next.members.insert(
                     member.key.clone(),
                     BaselineMember {
