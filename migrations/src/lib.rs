@@ -14,6 +14,7 @@ mod m20261130_000002_bind_photo_uploads;
 mod m20261130_000003_track_device_documents;
 mod m20261130_000004_create_review_tables;
 mod m20261130_000005_create_import_tables;
+mod m20261130_000006_create_clue_tables;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_track_device_documents::Migration),
             Box::new(m20261130_000004_create_review_tables::Migration),
             Box::new(m20261130_000005_create_import_tables::Migration),
+            Box::new(m20261130_000006_create_clue_tables::Migration),
         ]
     }
 }

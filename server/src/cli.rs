@@ -90,6 +90,9 @@ pub enum UserCommand {
         /// Region-code prefix of the account's scope.
         #[arg(long)]
         region: String,
+        /// For a department account: its department (HEALTH, MEDICAL_INSURANCE, ... or 卫健, 医保, ...).
+        #[arg(long)]
+        department: Option<String>,
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -258,14 +261,35 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
             username,
             role,
             region,
+            department,
             ..
         } => {
             let role = parse_role(&role)?;
             let scope = RegionCode::parse(&region).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let department = match (role, department.as_deref()) {
+                (Role::Department, Some(text)) => Some(
+                    zoufang_schemas::Department::from_code(text)
+                        .or_else(|| {
+                            zoufang_schemas::code_of("Department", text)
+                                .and_then(zoufang_schemas::Department::from_code)
+                        })
+                        .with_context(|| format!("`{text}` is not a department"))?,
+                ),
+                (Role::Department, None) => {
+                    anyhow::bail!("a department account needs --department")
+                }
+                (_, Some(_)) => anyhow::bail!("--department is for department accounts"),
+                _ => None,
+            };
             let password = read_password()?;
             let user = accounts::add_user(&state, "cli", &username, &password, role, &scope)
                 .await
                 .map_err(fail)?;
+            if let Some(department) = department {
+                accounts::set_department(&state, "cli", &username, department)
+                    .await
+                    .map_err(fail)?;
+            }
             println!(
                 "user {} added (id {}, {}, scope {})",
                 user.username, user.id, user.role, user.scope

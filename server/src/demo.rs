@@ -165,6 +165,15 @@ pub async fn seed(state: &AppState, households_per_village: usize) -> Result<See
     for (name, role, scope) in DEMO_USERS {
         let scope_code = RegionCode::parse(scope).map_err(|e| ApiError::Internal(e.to_string()))?;
         accounts::add_user(state, "demo", name, DEMO_PASSWORD, role, &scope_code).await?;
+        if role == Role::Department {
+            accounts::set_department(
+                state,
+                "demo",
+                name,
+                zoufang_schemas::Department::MedicalInsurance,
+            )
+            .await?;
+        }
         seeded.users.push((name.to_owned(), role, scope.to_owned()));
     }
     Ok(seeded)

@@ -17,6 +17,7 @@ pub mod api;
 pub mod cli;
 mod edits;
 pub mod error;
+mod findings;
 pub mod store;
 mod sync;
 mod tablet;

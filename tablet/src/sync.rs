@@ -91,6 +91,10 @@ impl Tablet {
         summary.figures.photo_bytes_up = uploaded.bytes;
         summary.figures.photos_refused = uploaded.refused.len();
         summary.refusals.extend(uploaded.refused);
+        // What helpers found at the door for risk clues.
+        let findings = self.send_findings(&api, &mut account).await?;
+        summary.figures.findings_sent = findings.sent;
+        summary.refusals.extend(findings.refused);
         self.store.set_last_sync(&summary.figures).await?;
         Ok(summary)
     }

@@ -123,6 +123,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("format", "格式", "Format"),
     ("users", "账号", "Users"),
     ("role", "角色", "Role"),
+    ("department", "行业部门", "Department"),
     ("scope", "管辖范围", "Scope"),
     ("disabled", "已停用", "Disabled"),
     ("disable", "停用", "Disable"),

@@ -18,12 +18,7 @@ pub struct UploadQuery {
 }
 
 fn name_of(query: &UploadQuery, fallback: &str) -> String {
-    query
-        .file_name
-        .as_deref()
-        .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect())
-        .filter(|n: &String| !n.is_empty())
-        .unwrap_or_else(|| fallback.to_owned())
+    imports::clean_file_name(query.file_name.as_deref(), fallback)
 }
 
 /// Imports households (the national system's or the regional platform's export, CSV or

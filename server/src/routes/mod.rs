@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod clues;
 pub mod conflicts;
 pub mod county;
 pub mod devices;
@@ -62,5 +63,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(imports::list)
         .service(imports::rejects)
         .service(imports::absent)
-        .service(imports::show);
+        .service(imports::show)
+        .service(clues::upload_file)
+        .service(clues::uploads)
+        .service(clues::upload_detail)
+        .service(clues::list)
+        .service(clues::overdue)
+        .service(clues::report)
+        .service(clues::report_xlsx)
+        .service(clues::find)
+        .service(clues::decide);
 }

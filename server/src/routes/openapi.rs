@@ -40,6 +40,9 @@ impl Modify for BearerAuth {
         super::users::revoke_device,
         super::imports::households, super::imports::regions_file, super::imports::list, super::imports::show,
         super::imports::rejects, super::imports::absent,
+        super::clues::upload_file, super::clues::uploads, super::clues::upload_detail, super::clues::list,
+        super::clues::overdue, super::clues::find, super::clues::decide, super::clues::report,
+        super::clues::report_xlsx,
         spec,
     ),
     modifiers(&BearerAuth)

@@ -31,6 +31,8 @@ pub struct UserView {
     pub disabled: bool,
     /// Created at (Unix seconds).
     pub created_at: i64,
+    /// A department account's department.
+    pub department: Option<String>,
 }
 
 impl From<user::Model> for UserView {
@@ -44,6 +46,7 @@ impl From<user::Model> for UserView {
             scope: u.scope,
             disabled: u.disabled,
             created_at: u.created_at,
+            department: u.department,
         }
     }
 }
@@ -59,6 +62,9 @@ pub struct NewAccount {
     pub role: String,
     /// Region-code prefix inside the manager's scope.
     pub scope: String,
+    /// For a `DEPARTMENT` account, its department (`HEALTH`, `MEDICAL_INSURANCE`, ...).
+    #[serde(default)]
+    pub department: Option<String>,
 }
 
 /// A device with its owner, as managers see it.
@@ -164,8 +170,35 @@ pub async fn add(
             format!("no region {} is known", scope.as_str()),
         ));
     }
+    let department = match (role, new.department.as_deref().map(str::trim)) {
+        (Role::Department, Some(code)) => Some(
+            zoufang_schemas::Department::from_code(code)
+                .or_else(|| {
+                    zoufang_schemas::code_of("Department", code)
+                        .and_then(zoufang_schemas::Department::from_code)
+                })
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "department-invalid",
+                        format!("`{code}` is not a department"),
+                    )
+                })?,
+        ),
+        (Role::Department, None) => {
+            return Err(ApiError::BadRequest(
+                "department-missing",
+                "a department account needs its department".into(),
+            ));
+        }
+        _ => None,
+    };
     let actor = format!("user:{}", manager.name);
-    let created = accounts::add_user(state, &actor, username, &new.password, role, &scope).await?;
+    let mut created =
+        accounts::add_user(state, &actor, username, &new.password, role, &scope).await?;
+    if let Some(department) = department {
+        accounts::set_department(state, &actor, username, department).await?;
+        created.department = Some(department.code().to_owned());
+    }
     Ok(created.into())
 }
 

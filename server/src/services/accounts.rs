@@ -217,6 +217,27 @@ pub async fn set_password(
     commit_audited(txn, actor, "user.passwd", username).await
 }
 
+/// Sets the department of a `DEPARTMENT` account.
+pub async fn set_department(
+    state: &AppState,
+    actor: &str,
+    username: &str,
+    department: zoufang_schemas::Department,
+) -> Result<(), ApiError> {
+    let txn = crate::store::begin_write(&state.db).await?;
+    let Some(account) = users::find_by_username(&txn, username).await? else {
+        return Err(ApiError::NotFound(format!("user {username}")));
+    };
+    if Role::from_code(&account.role) != Some(Role::Department) {
+        return Err(ApiError::BadRequest(
+            "department-not-applicable",
+            format!("{username} is not a department account"),
+        ));
+    }
+    users::set_department(&txn, username, department.code()).await?;
+    commit_audited(txn, actor, "user.department", username).await
+}
+
 /// Disables an account: its sessions end at their next request.
 pub async fn disable_user(state: &AppState, actor: &str, username: &str) -> Result<(), ApiError> {
     let txn = crate::store::begin_write(&state.db).await?;

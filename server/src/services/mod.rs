@@ -3,6 +3,7 @@
 
 pub mod account_admin;
 pub mod accounts;
+pub mod clues;
 pub mod conflict_review;
 pub mod county;
 pub mod documents;

@@ -844,3 +844,24 @@ pub async fn head_names<C: ConnectionTrait>(
         .filter_map(|(id, name)| Some((id, name?)))
         .collect())
 }
+
+/// The names of the members of these households, by (household, member entry).
+pub async fn member_names<C: ConnectionTrait>(
+    db: &C,
+    docs: &[String],
+) -> Result<BTreeMap<(String, String), String>, StoreError> {
+    let mut out = BTreeMap::new();
+    for chunk in docs.chunks(500) {
+        let rows: Vec<(String, String, String)> = super::entities::member::Entity::find()
+            .select_only()
+            .column(super::entities::member::Column::DocId)
+            .column(super::entities::member::Column::MemberKey)
+            .column(super::entities::member::Column::Name)
+            .filter(super::entities::member::Column::DocId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|(d, k, n)| ((d, k), n)));
+    }
+    Ok(out)
+}

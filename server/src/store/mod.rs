@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod clues;
 pub mod conflicts;
 mod db;
 pub mod devices;

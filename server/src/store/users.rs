@@ -105,3 +105,20 @@ pub async fn under<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// Sets a department account's department.
+pub async fn set_department<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    department: &str,
+) -> Result<(), sea_orm::DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Department,
+            sea_orm::sea_query::Expr::value(department),
+        )
+        .filter(user::Column::Username.eq(username))
+        .exec(db)
+        .await?;
+    Ok(())
+}

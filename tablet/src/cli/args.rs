@@ -88,6 +88,17 @@ pub enum Command {
     },
     /// Tasks from the server: risk clues to verify, returned visits.
     Tasks,
+    /// Record what was found at the door for a risk clue (sent at the next sync).
+    Clue {
+        /// The clue's task id, e.g. `clue:17`.
+        task: String,
+        /// What was found.
+        #[arg(long)]
+        finding: String,
+        /// Suggested outcome: INCLUDED, NOT_ELIGIBLE or ALREADY_COVERED.
+        #[arg(long)]
+        suggest: Option<String>,
+    },
     /// Pending changes, pending uploads, last sync.
     Status,
 }
@@ -324,6 +335,16 @@ pub(super) async fn execute(
             Report::Created("photo", hash.to_string())
         }
         Command::Tasks => Report::Tasks(tablet.store().tasks().await?),
+        Command::Clue {
+            task,
+            finding,
+            suggest,
+        } => {
+            tablet
+                .record_finding(&task, &finding, suggest.as_deref())
+                .await?;
+            Report::Done(format!("finding for {task} kept; sent at the next sync"))
+        }
         Command::Status => Report::Status(Box::new(tablet.status().await?)),
     })
 }

@@ -4,12 +4,14 @@
 //! leaves either the old state or the new one.
 
 mod documents;
+mod findings;
 mod photos;
 mod schema;
 mod settings;
 mod tasks;
 
 pub use documents::StoredDoc;
+pub use findings::QueuedFinding;
 pub use photos::{QueuedPhoto, UploadState};
 pub use settings::{Account, LastSync};
 

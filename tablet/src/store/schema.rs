@@ -29,6 +29,13 @@ const TABLES: &[&str] = &[
         id TEXT PRIMARY KEY,
         body TEXT NOT NULL
     )",
+    // What the helper found at the door for a risk clue, until the server has it.
+    "CREATE TABLE IF NOT EXISTS clue_findings (
+        task_id TEXT PRIMARY KEY,
+        finding TEXT NOT NULL,
+        suggestion TEXT,
+        at INTEGER NOT NULL
+    )",
     // Updates the server refused, to show the helper.
     "CREATE TABLE IF NOT EXISTS refusals (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -56,6 +56,9 @@ pub struct LastSync {
     pub photo_bytes_up: u64,
     /// Photos the server refused (not an image, too large).
     pub photos_refused: usize,
+    /// Risk-clue findings the server took.
+    #[serde(default)]
+    pub findings_sent: usize,
 }
 
 const ACCOUNT: &str = "account";

@@ -41,11 +41,15 @@ pub async fn list(
         .iter()
         .map(|r| minijinja::context! { code => r.code(), label => r.label_zh() })
         .collect();
+    let departments: Vec<_> = zoufang_schemas::Department::ALL
+        .iter()
+        .map(|d| minijinja::context! { code => d.code(), label => d.label_zh() })
+        .collect();
     Ok(render::page(
         Some(&who),
         who.lang,
         "accounts.html",
-        minijinja::context! { users, devices, roles, scope => who.user.scope.as_str() },
+        minijinja::context! { users, devices, roles, departments, scope => who.user.scope.as_str() },
     ))
 }
 
@@ -57,6 +61,8 @@ pub struct AddForm {
     password: String,
     role: String,
     region: String,
+    #[serde(default)]
+    department: String,
 }
 
 /// Adds an account.
@@ -72,6 +78,7 @@ pub async fn add(
         password: form.password.clone(),
         role: form.role.clone(),
         scope: form.region.clone(),
+        department: Some(form.department.trim().to_owned()).filter(|d| !d.is_empty()),
     };
     account_admin::add(&state, &who.user, &new).await?;
     Ok(see_other(&who, "/console/accounts"))

@@ -78,6 +78,19 @@ pub async fn file_sha256(path: &Path) -> Result<String, ApiError> {
     .map_err(|e| ApiError::BadRequest("file-unreadable", e.to_string()))
 }
 
+/// A file name as given, for the record: control characters dropped, at most 200
+/// characters, `fallback` when nothing is left.
+pub fn clean_file_name(name: Option<&str>, fallback: &str) -> String {
+    name.map(|n| {
+        n.chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect::<String>()
+    })
+    .filter(|n| !n.trim().is_empty())
+    .unwrap_or_else(|| fallback.to_owned())
+}
+
 /// An import run as the API shows it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportView {

@@ -3,7 +3,10 @@
 pub mod audit_entry;
 pub mod audit_head;
 pub mod blob;
+pub mod clue;
 pub mod conflict;
+pub mod dept_upload;
+pub mod dept_upload_row;
 pub mod device;
 pub mod device_actor;
 pub mod device_cursor;
@@ -17,6 +20,7 @@ pub mod import_absent;
 pub mod import_baseline;
 pub mod import_reject;
 pub mod import_run;
+pub mod ledger_entry;
 pub mod login_throttle;
 pub mod member;
 pub mod photo_holder;

@@ -14,6 +14,7 @@ pub struct Model {
     pub scope: String,
     pub disabled: bool,
     pub created_at: i64,
+    pub department: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
