@@ -54,6 +54,83 @@ pub async fn create_household<C: ConnectionTrait>(
     Ok(doc)
 }
 
+/// Creates several household documents as the server in one go (an import's batch): the
+/// same documents, projections, findings and visits as [`create_household`] for each.
+pub async fn create_households<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    records: &[(DocId, HouseholdRecord)],
+) -> Result<(), ApiError> {
+    // Building the automerge documents is the CPU-heavy part: spread it over the cores,
+    // off the async threads.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = records.len().div_ceil(threads).max(1);
+    let mut built = Vec::new();
+    for chunk in records.chunks(per) {
+        let chunk = chunk.to_vec();
+        let actor = state.server_actor.clone();
+        built.push(tokio::task::spawn_blocking(move || {
+            let at = crate::store::now();
+            chunk
+                .into_iter()
+                .map(|(id, record)| {
+                    let doc = HouseholdDoc::create(&record, actor.clone(), at)
+                        .map_err(|e| ApiError::BadRequest("record-invalid", e.to_string()))?
+                        .into_automerge();
+                    let ready = documents::NewDoc::of(id, &doc, &record);
+                    Ok((ready.changes, ready.snapshot, ready.heads))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        }));
+    }
+    let mut parts = Vec::with_capacity(records.len());
+    for handle in built {
+        parts.extend(
+            handle
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))??,
+        );
+    }
+    let stored: Vec<documents::NewDoc<'_>> = records
+        .iter()
+        .zip(parts)
+        .map(
+            |((id, record), (changes, snapshot, heads))| documents::NewDoc {
+                id: *id,
+                record,
+                changes,
+                snapshot,
+                heads,
+            },
+        )
+        .collect();
+    documents::create_many(
+        db,
+        stored,
+        Origin {
+            device_id: None,
+            user_id: None,
+        },
+    )
+    .await?;
+    let reports: Vec<(DocId, &str, zoufang_schemas::validate::Report)> = records
+        .iter()
+        .map(|(id, record)| {
+            (
+                *id,
+                record.household.region_code.as_str(),
+                zoufang_schemas::validate(record),
+            )
+        })
+        .collect();
+    crate::store::findings::insert_new(db, &reports).await?;
+    for (id, record) in records.iter().filter(|(_, r)| !r.visits.is_empty()) {
+        let region = record.household.region_code.as_str();
+        crate::services::projection::visits(db, id, region, record, "system").await?;
+    }
+    Ok(())
+}
+
 /// Folds long change logs into snapshots; returns how many documents were compacted.
 pub async fn compact_pass(state: &AppState, limit: u64) -> Result<usize, StoreError> {
     let ids =

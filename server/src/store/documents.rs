@@ -267,6 +267,107 @@ pub async fn create<C: ConnectionTrait>(
     project(db, id, record).await
 }
 
+/// A new document made ready for storage (built off the async threads).
+pub struct NewDoc<'a> {
+    /// Document id.
+    pub id: DocId,
+    /// Its record.
+    pub record: &'a HouseholdRecord,
+    /// Its changes.
+    pub changes: Vec<AppliedChange>,
+    /// `Automerge::save` of it.
+    pub snapshot: Vec<u8>,
+    /// Its heads as stored.
+    pub heads: String,
+}
+
+impl<'a> NewDoc<'a> {
+    /// Prepares a document for [`create_many`].
+    pub fn of(id: DocId, doc: &Automerge, record: &'a HouseholdRecord) -> Self {
+        Self {
+            id,
+            record,
+            changes: doc
+                .get_changes(&[])
+                .into_iter()
+                .map(|mut change| AppliedChange {
+                    hash: Head(change.hash().0),
+                    actor: change.actor_id().to_hex_string(),
+                    seq: change.seq(),
+                    time: change.timestamp(),
+                    bytes: change.bytes().into_owned(),
+                })
+                .collect(),
+            snapshot: doc.save(),
+            heads: heads_to_text(&zoufang_sync::heads::to_wire(&doc.get_heads())),
+        }
+    }
+}
+
+/// Stores several new documents at once (an import's batch): their changes in bulk, one
+/// document row each with its snapshot, and their projections; the same result as
+/// [`create`] for each, in a handful of statements.
+pub async fn create_many<C: ConnectionTrait>(
+    db: &C,
+    docs: Vec<NewDoc<'_>>,
+    origin: Origin<'_>,
+) -> Result<(), StoreError> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let stamp = super::clock::stamp(db).await?;
+    let regions: Vec<String> = docs
+        .iter()
+        .map(|d| d.record.household.region_code.as_str().to_owned())
+        .collect();
+    let refs: Vec<(DocId, &str, &AppliedChange)> = docs
+        .iter()
+        .zip(&regions)
+        .flat_map(|(d, region)| d.changes.iter().map(move |c| (d.id, region.as_str(), c)))
+        .collect();
+    insert_changes(db, &refs, origin).await?;
+    drop(refs);
+    let mut upto: BTreeMap<String, i64> = BTreeMap::new();
+    for chunk in docs.chunks(INSERT_CHUNK) {
+        let rows: Vec<(String, Option<i64>)> = doc_change::Entity::find()
+            .select_only()
+            .column(doc_change::Column::DocId)
+            .column_as(doc_change::Column::Id.max(), "max_id")
+            .filter(doc_change::Column::DocId.is_in(chunk.iter().map(|d| doc_key(&d.id))))
+            .group_by(doc_change::Column::DocId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        upto.extend(rows.into_iter().filter_map(|(d, m)| Some((d, m?))));
+    }
+    let updated = now();
+    let records: Vec<(DocId, &HouseholdRecord)> = docs.iter().map(|d| (d.id, d.record)).collect();
+    let mut docs = docs.into_iter().peekable();
+    while docs.peek().is_some() {
+        let rows: Vec<document::ActiveModel> = docs
+            .by_ref()
+            .take(INSERT_CHUNK)
+            .map(|d| document::ActiveModel {
+                doc_id: Set(doc_key(&d.id)),
+                region_code: Set(d.record.household.region_code.as_str().to_owned()),
+                county_code: Set(d.record.household.region_code.county().to_owned()),
+                snapshot_upto: Set(upto.get(&doc_key(&d.id)).copied().unwrap_or(0)),
+                snapshot: Set(d.snapshot),
+                heads: Set(d.heads),
+                version: Set(1),
+                changes_since_snapshot: Set(0),
+                updated_at: Set(updated),
+                change_seq: Set(stamp),
+                needs_validation: Set(false),
+            })
+            .collect();
+        document::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    project_many(db, &records).await
+}
+
 /// The change-log row of one change.
 fn change_row(
     id: &DocId,

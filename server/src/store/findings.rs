@@ -58,6 +58,37 @@ pub async fn replace<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Stores the findings of new households (nothing to replace yet), in bulk.
+pub async fn insert_new<C: ConnectionTrait>(
+    db: &C,
+    reports: &[(DocId, &str, Report)],
+) -> Result<(), StoreError> {
+    let rows: Vec<finding::ActiveModel> = reports
+        .iter()
+        .flat_map(|(doc, region, report)| {
+            let key = doc.to_uuid_string();
+            report.issues.iter().map(move |issue| finding::ActiveModel {
+                doc_id: Set(key.clone()),
+                region_code: Set((*region).to_owned()),
+                severity: Set(severity_code(issue.severity).to_owned()),
+                code: Set(issue.code.to_owned()),
+                path: Set(issue.path.clone()),
+                message_zh: Set(issue.message_zh.clone()),
+                message_en: Set(issue.message_en.clone()),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(300).collect();
+        finding::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Moves a household's findings to its new village.
 pub async fn move_region<C: ConnectionTrait>(
     db: &C,

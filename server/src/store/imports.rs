@@ -263,6 +263,37 @@ pub async fn by_national_numbers<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Stores the baselines of several households (new or updated) in bulk.
+pub async fn put_baselines<C: ConnectionTrait>(
+    db: &C,
+    baselines: &[(String, String)],
+    import_id: i64,
+) -> Result<(), StoreError> {
+    let at = now();
+    for chunk in baselines.chunks(300) {
+        import_baseline::Entity::insert_many(chunk.iter().map(|(doc_id, baseline)| {
+            import_baseline::ActiveModel {
+                doc_id: Set(doc_id.clone()),
+                baseline: Set(baseline.clone()),
+                import_id: Set(import_id),
+                updated_at: Set(at),
+            }
+        }))
+        .on_conflict(
+            OnConflict::column(import_baseline::Column::DocId)
+                .update_columns([
+                    import_baseline::Column::Baseline,
+                    import_baseline::Column::ImportId,
+                    import_baseline::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Households under a region prefix that an import wrote (they have a baseline): the ones a
 /// later file may find absent. Households only the tablets or another source know are not.
 pub async fn numbered_under<C: ConnectionTrait>(

@@ -22,7 +22,7 @@ use zoufang_schemas::wire::DocId;
 use zoufang_sync::HouseholdDoc;
 
 /// Households written per transaction.
-pub const BATCH: usize = 200;
+pub const BATCH: usize = 500;
 
 /// Where an import stands, for a progress bar.
 pub type Progress<'a> = &'a mut (dyn FnMut(&Counts) + Send);
@@ -95,6 +95,8 @@ impl Run<'_> {
         let baselines = imports::baselines(&self.state.db, existing).await?;
         let txn = crate::store::begin_write(&self.state.db).await?;
         let mut staged: Vec<(Staged, i64)> = Vec::new();
+        let mut created: Vec<(DocId, zoufang_schemas::HouseholdRecord)> = Vec::new();
+        let mut written: Vec<(String, String)> = Vec::new();
         let mut counts = self.counts;
         for household in &batch {
             self.seen.insert(household.national_number.clone());
@@ -108,7 +110,7 @@ impl Run<'_> {
                 continue;
             }
             let outcome = match known.get(&household.national_number) {
-                None => self.create(&txn, household).await,
+                None => Self::create(household, &mut created, &mut written),
                 Some(found) if !found.region_code.starts_with(&self.importer.region) => {
                     Err(Refusal {
                         code: "household-out-of-scope".into(),
@@ -123,7 +125,7 @@ impl Run<'_> {
                     let baseline = baselines
                         .get(&found.doc_id)
                         .and_then(|b| serde_json::from_str::<Baseline>(b).ok());
-                    self.reconcile(&txn, household, found, baseline, &mut staged)
+                    self.reconcile(&txn, household, found, baseline, &mut staged, &mut written)
                         .await
                 }
             };
@@ -142,6 +144,8 @@ impl Run<'_> {
                 )),
             }
         }
+        crate::services::documents::create_households(self.state, &txn, &created).await?;
+        imports::put_baselines(&txn, &written, self.id).await?;
         counts.rejected += rejected.len() as i64;
         imports::add_rejects(&txn, self.id, &rejected).await?;
         imports::progress(&txn, self.id, counts, None).await?;
@@ -153,17 +157,19 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn create(
-        &self,
-        txn: &sea_orm::DatabaseTransaction,
+    /// A household the server has not seen: its record joins the batch's creations.
+    fn create(
         household: &ImportedHousehold,
+        created: &mut Vec<(DocId, zoufang_schemas::HouseholdRecord)>,
+        baselines: &mut Vec<(String, String)>,
     ) -> Result<Outcome, Refusal> {
         let (record, baseline) = plan::create(household)?;
         let id = DocId(*uuid::Uuid::new_v4().as_bytes());
-        crate::services::documents::create_household(self.state, txn, &id, &record)
-            .await
-            .map_err(internal)?;
-        store_baseline(txn, &id.to_string(), &baseline, self.id).await?;
+        baselines.push((
+            id.to_string(),
+            serde_json::to_string(&baseline).map_err(internal)?,
+        ));
+        created.push((id, record));
         Ok(Outcome::Created)
     }
 
@@ -174,6 +180,7 @@ impl Run<'_> {
         found: &Known,
         baseline: Option<Baseline>,
         staged: &mut Vec<(Staged, i64)>,
+        baselines: &mut Vec<(String, String)>,
     ) -> Result<Outcome, Refusal> {
         let doc_id = DocId::parse(&found.doc_id)
             .ok_or_else(|| internal("a stored document id does not parse"))?;
@@ -186,7 +193,10 @@ impl Run<'_> {
         let (edits, next) = plan::update(household, &current, baseline)?;
         if edits.is_empty() {
             if unchanged_baseline.as_ref() != Some(&next) {
-                store_baseline(txn, &found.doc_id, &next, self.id).await?;
+                baselines.push((
+                    found.doc_id.clone(),
+                    serde_json::to_string(&next).map_err(internal)?,
+                ));
             }
             return Ok(Outcome::Unchanged);
         }
@@ -202,7 +212,10 @@ impl Run<'_> {
         let version = server_write::store_staged(txn, &change, by)
             .await
             .map_err(internal)?;
-        store_baseline(txn, &found.doc_id, &next, self.id).await?;
+        baselines.push((
+            found.doc_id.clone(),
+            serde_json::to_string(&next).map_err(internal)?,
+        ));
         staged.push((change, version));
         Ok(Outcome::Updated)
     }
@@ -221,18 +234,6 @@ fn internal(e: impl std::fmt::Display) -> Refusal {
         message: e.to_string(),
         row: None,
     }
-}
-
-async fn store_baseline(
-    txn: &sea_orm::DatabaseTransaction,
-    doc_id: &str,
-    baseline: &Baseline,
-    import_id: i64,
-) -> Result<(), Refusal> {
-    let text = serde_json::to_string(baseline).map_err(internal)?;
-    imports::put_baseline(txn, doc_id, &text, import_id)
-        .await
-        .map_err(internal)
 }
 
 /// A household file opened and checked, its run recorded: ready to import.
