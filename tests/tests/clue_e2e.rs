@@ -10,6 +10,7 @@
 use calamine::Reader;
 use serde_json::{Value, json};
 use zoufang_e2e::cli_tablet::CliTablet;
+use zoufang_e2e::console::Console;
 use zoufang_e2e::import_files::{NATIONAL_HEADERS, Sheet, bad_check_digit, id_number};
 use zoufang_e2e::{PASSWORD, TestApp, on_both_databases};
 use zoufang_schemas::{Department, RegionCode, Role};
@@ -362,6 +363,57 @@ on_both_databases! {
         assert_eq!(status, 404);
         let (status, _) = app.post(&helper, "/api/v1/clues/999999/finding", &json!({ "finding": "x" })).await;
         assert_eq!(status, 404);
+        app.teardown().await;
+    }
+
+    async fn the_console_carries_a_clue_from_the_department_to_the_county(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        people(&app).await;
+        department(&app, "health", Some(Department::Health)).await;
+        let health = Console::signed_in(&app, "health").await;
+        let home = health.get("/console").await;
+        assert_eq!(home.location(), Some("/console/departments"));
+        let page = health.get("/console/departments").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"upload-file\""));
+        let fields = [("kind", "clues"), ("period", MONTH)];
+        let file = ("11月线索.xlsx", clue_file().xlsx());
+        let page = health.upload("/console/departments", "/console/departments", &fields, file.clone(), false).await;
+        assert_eq!(page.status, 403, "no token, no upload");
+        let page = health.upload("/console/departments", "/console/departments", &fields, file, true).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = health.get("/console/departments").await;
+        assert!(page.body.contains("11月线索.xlsx"), "{}", page.body);
+        assert_eq!(health.get("/console/clues").await.status, 403, "a department has no clue list");
+
+        let helper = app.token("helper_a").await;
+        let supervisor = Console::signed_in(&app, "supervisor").await;
+        let page = supervisor.get(&format!("/console/clues?month={MONTH}&on=2026-11-21")).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("艾力·买买提") && page.body.contains("新患大病"), "{}", page.body);
+        assert!(page.body.contains("id=\"overdue-verify\">1<"), "overdue on the 21st");
+        let clue = page.body.split("<tr id=\"clue-").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let (status, _) = app.post(&helper, &format!("/api/v1/clues/{clue}/finding"), &json!({ "finding": "属实" })).await;
+        assert_eq!(status, 200);
+        let decide = format!("/console/clues/{clue}/decision");
+        let page = supervisor.post(&decide, &[("csrf", "forged"), ("decision", "INCLUDED")]).await;
+        assert_eq!(page.status, 403);
+        let page = supervisor.submit("/console/clues", &decide, &[("decision", "ALREADY_COVERED"), ("note", "已享受医疗救助")]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = supervisor.get(&format!("/console/clues?month={MONTH}")).await;
+        assert!(page.body.contains("已帮扶"), "{}", page.body);
+
+        let county = Console::signed_in(&app, "county").await;
+        let page = county.submit(&format!("/console/clues?month={MONTH}"), "/console/clues/report", &[("month", MONTH)]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let (status, headers, body) = county.download(&format!("/console/clues/report.xlsx?month={MONTH}")).await;
+        assert_eq!(status, 200);
+        assert!(headers["content-disposition"].to_str().unwrap().contains("clues-2026-11.xlsx"));
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(body)).unwrap();
+        assert_eq!(book.worksheet_range_at(0).unwrap().unwrap().height(), 2);
+        let county_token = app.token("county").await;
+        let (_, listed) = app.get(&county_token, &format!("/api/v1/clues?month={MONTH}")).await;
+        assert_eq!(listed[0]["status"], "REPORTED");
         app.teardown().await;
     }
 }

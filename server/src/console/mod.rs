@@ -16,7 +16,7 @@ pub mod render;
 pub mod session;
 
 use actix_web::web;
-use pages::{accounts, auth, conflicts, county, households, imports, reviews};
+use pages::{accounts, auth, clues, conflicts, county, households, imports, reviews};
 
 /// Mounts the console's pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,5 +47,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(accounts::revoke_device)
         .service(imports::list)
         .service(imports::upload)
-        .service(imports::rejects);
+        .service(imports::rejects)
+        .service(clues::list)
+        .service(clues::decide)
+        .service(clues::report)
+        .service(clues::report_xlsx)
+        .service(clues::uploads)
+        .service(clues::upload_file);
 }

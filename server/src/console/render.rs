@@ -31,6 +31,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("exports.html", include_str!("templates/exports.html")),
     ("photo.html", include_str!("templates/photo.html")),
     ("imports.html", include_str!("templates/imports.html")),
+    ("clues.html", include_str!("templates/clues.html")),
+    (
+        "departments.html",
+        include_str!("templates/departments.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -67,6 +72,15 @@ fn navigation(role: Role) -> Vec<NavItem> {
     }
     if crate::services::imports::IMPORTERS.contains(&role) {
         nav.push(item("/console/imports", "imports"));
+    }
+    if crate::services::clues::CLUE_READERS.contains(&role) {
+        nav.push(item("/console/clues", "clues"));
+    }
+    if matches!(
+        role,
+        Role::Department | Role::CountyOfficer | Role::PrefectureOfficer | Role::Admin
+    ) {
+        nav.push(item("/console/departments", "departments"));
     }
     if matches!(role, Role::Admin | Role::CountyOfficer) {
         nav.push(item("/console/accounts", "accounts"));
@@ -168,7 +182,7 @@ mod tests {
     #[test]
     fn the_navigation_offers_only_what_a_role_may_open() {
         let hrefs = |role| navigation(role).iter().map(|i| i.href).collect::<Vec<_>>();
-        assert!(hrefs(Role::Department).is_empty());
+        assert_eq!(hrefs(Role::Department), ["/console/departments"]);
         assert_eq!(
             hrefs(Role::Helper),
             ["/console/reviews", "/console/coverage", "/console/findings"]

@@ -13,6 +13,9 @@ use serde::Deserialize;
 /// The console's start: the review page.
 #[get("/console")]
 pub async fn home(who: ConsoleUser) -> HttpResponse {
+    if who.user.role == zoufang_schemas::Role::Department {
+        return see_other(&who, "/console/departments");
+    }
     see_other(&who, "/console/reviews")
 }
 

@@ -38,7 +38,7 @@ pub async fn list(
 }
 
 /// Reads a small text field of a form.
-async fn text_field(field: &mut actix_multipart::Field) -> Result<String, ApiError> {
+pub(crate) async fn text_field(field: &mut actix_multipart::Field) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadRequest("form-invalid", e.to_string()))?;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod clues;
 pub mod conflicts;
 pub mod county;
 pub mod households;
