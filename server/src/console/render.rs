@@ -185,10 +185,17 @@ mod tests {
         assert_eq!(hrefs(Role::Department), ["/console/departments"]);
         assert_eq!(
             hrefs(Role::Helper),
-            ["/console/reviews", "/console/coverage", "/console/findings"]
+            [
+                "/console/reviews",
+                "/console/coverage",
+                "/console/findings",
+                "/console/clues"
+            ]
         );
         assert!(hrefs(Role::TownshipSupervisor).contains(&"/console/conflicts"));
         assert!(!hrefs(Role::TownshipSupervisor).contains(&"/console/accounts"));
         assert!(hrefs(Role::CountyOfficer).contains(&"/console/accounts"));
+        assert!(hrefs(Role::CountyOfficer).contains(&"/console/departments"));
+        assert!(!hrefs(Role::Helper).contains(&"/console/departments"));
     }
 }
