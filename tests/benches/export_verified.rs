@@ -10,9 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
-use std::process::Command;
-use std::time::{Duration, Instant};
-use zoufang_e2e::load::peak_memory;
+use std::time::Duration;
 use zoufang_schemas::RegionCode;
 use zoufang_schemas::sample::{SampleRng, household};
 use zoufang_server::store::entities::review;
@@ -20,17 +18,7 @@ use zoufang_server::store::entities::review;
 const ROUND: &str = "2026Q4";
 
 fn main() {
-    if std::env::var("ZOUFANG_BENCH_ROLE").as_deref() == Ok("cli") {
-        let args: Vec<String> = std::env::args()
-            .skip(1)
-            .filter(|a| a != "--bench")
-            .collect();
-        let cli = <zoufang_server::cli::Cli as clap::Parser>::parse_from(
-            std::iter::once("zoufang".to_owned()).chain(args),
-        );
-        actix_web::rt::System::new()
-            .block_on(zoufang_server::cli::main(cli))
-            .unwrap();
+    if zoufang_e2e::load::run_as_cli_when_asked() {
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -146,36 +134,16 @@ fn export(
     format: &str,
     out: &std::path::Path,
 ) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env("ZOUFANG_BENCH_ROLE", "cli")
-        .env("DATABASE_URL", url)
-        .env("ZOUFANG__LOG__FILTER", "warn")
-        .args([
-            "--data",
-            dir.to_str().unwrap(),
-            "export",
-            "--round",
-            ROUND,
-            "--region",
-            "652822",
-            "--format",
-            format,
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut peak = 0;
-    loop {
-        peak = peak.max(peak_memory(pid));
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "the export failed");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (started.elapsed(), peak)
+    let args = [
+        "export",
+        "--round",
+        ROUND,
+        "--region",
+        "652822",
+        "--format",
+        format,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    zoufang_e2e::load::run_cli_measured(url, dir, &args)
 }

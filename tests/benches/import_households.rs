@@ -12,24 +12,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
 use std::io::Write;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zoufang_e2e::import_files::{NATIONAL_HEADERS, id_number};
-use zoufang_e2e::load::peak_memory;
 use zoufang_server::store::entities::region;
 
 fn main() {
-    if std::env::var("ZOUFANG_BENCH_ROLE").as_deref() == Ok("cli") {
-        let args: Vec<String> = std::env::args()
-            .skip(1)
-            .filter(|a| a != "--bench")
-            .collect();
-        let cli = <zoufang_server::cli::Cli as clap::Parser>::parse_from(
-            std::iter::once("zoufang".to_owned()).chain(args),
-        );
-        actix_web::rt::System::new()
-            .block_on(zoufang_server::cli::main(cli))
-            .unwrap();
+    if zoufang_e2e::load::run_as_cli_when_asked() {
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -149,33 +137,12 @@ fn write_file(path: &std::path::Path, count: usize) -> usize {
 
 /// Runs `zoufang import households` as its own process; returns its time and peak memory.
 fn import(url: &str, dir: &std::path::Path, file: &std::path::Path) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env("ZOUFANG_BENCH_ROLE", "cli")
-        .env("DATABASE_URL", url)
-        .env("ZOUFANG__LOG__FILTER", "warn")
-        .args([
-            "--data",
-            dir.to_str().unwrap(),
-            "import",
-            "households",
-            file.to_str().unwrap(),
-            "--region",
-            "652822",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut peak = 0;
-    loop {
-        peak = peak.max(peak_memory(pid));
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "the import failed");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (started.elapsed(), peak)
+    let args = [
+        "import",
+        "households",
+        file.to_str().unwrap(),
+        "--region",
+        "652822",
+    ];
+    zoufang_e2e::load::run_cli_measured(url, dir, &args)
 }

@@ -292,3 +292,49 @@ pub fn quantile(sorted: &[Duration], q: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
     sorted[index.min(sorted.len() - 1)]
 }
+
+/// In a benchmark binary started again by [`run_cli_measured`]: runs the `zoufang` command
+/// line with the process's arguments and returns `true` (the benchmark then ends).
+pub fn run_as_cli_when_asked() -> bool {
+    if std::env::var("ZOUFANG_BENCH_ROLE").as_deref() != Ok("cli") {
+        return false;
+    }
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let cli = <zoufang_server::cli::Cli as clap::Parser>::parse_from(
+        std::iter::once("zoufang".to_owned()).chain(args),
+    );
+    actix_web::rt::System::new()
+        .block_on(zoufang_server::cli::main(cli))
+        .unwrap();
+    true
+}
+
+/// Runs `zoufang --data DIR ARGS…` on the database `url` as its own process (this binary
+/// started again, see [`run_as_cli_when_asked`]); returns its time and peak memory.
+pub fn run_cli_measured(url: &str, dir: &std::path::Path, args: &[&str]) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("ZOUFANG_BENCH_ROLE", "cli")
+        .env("DATABASE_URL", url)
+        .env("ZOUFANG__LOG__FILTER", "warn")
+        .args(["--data", dir.to_str().unwrap()])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut peak = 0;
+    loop {
+        peak = peak.max(peak_memory(pid));
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "zoufang {args:?} failed");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (started.elapsed(), peak)
+}

@@ -14,6 +14,7 @@ pub mod labels;
 pub mod pages;
 pub mod render;
 pub mod session;
+pub mod upload_form;
 
 use actix_web::web;
 use pages::{accounts, auth, clues, conflicts, county, households, imports, reviews};

@@ -5,9 +5,7 @@
 use super::entities::{doc_change, document, household, member};
 use super::now;
 use crate::error::StoreError;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use std::collections::BTreeMap;
 use zoufang_schemas::HouseholdRecord;
 use zoufang_schemas::wire::{DocId, Head};
@@ -234,37 +232,7 @@ pub async fn create<C: ConnectionTrait>(
     record: &HouseholdRecord,
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
-    let region = record.household.region_code.as_str().to_owned();
-    let stamp = super::clock::stamp(db).await?;
-    let mut last_id = 0;
-    for mut change in doc.get_changes(&[]) {
-        let applied = AppliedChange {
-            hash: Head(change.hash().0),
-            actor: change.actor_id().to_hex_string(),
-            seq: change.seq(),
-            time: change.timestamp(),
-            bytes: change.bytes().into_owned(),
-        };
-        last_id = insert_change(db, id, &region, &applied, origin).await?;
-    }
-    document::ActiveModel {
-        doc_id: Set(doc_key(id)),
-        region_code: Set(region.clone()),
-        county_code: Set(record.household.region_code.county().to_owned()),
-        snapshot: Set(doc.save()),
-        snapshot_upto: Set(last_id),
-        heads: Set(heads_to_text(&zoufang_sync::heads::to_wire(
-            &doc.get_heads(),
-        ))),
-        version: Set(1),
-        changes_since_snapshot: Set(0),
-        updated_at: Set(now()),
-        change_seq: Set(stamp),
-        needs_validation: Set(false),
-    }
-    .insert(db)
-    .await?;
-    project(db, id, record).await
+    create_many(db, vec![NewDoc::of(*id, doc, record)], origin).await
 }
 
 /// A new document made ready for storage (built off the async threads).
@@ -389,24 +357,6 @@ fn change_row(
         received_at: Set(received),
         ..Default::default()
     }
-}
-
-async fn insert_change<C: ConnectionTrait>(
-    db: &C,
-    id: &DocId,
-    region: &str,
-    change: &AppliedChange,
-    origin: Origin<'_>,
-) -> Result<i64, StoreError> {
-    let model = change_row(id, region, change, origin, now());
-    let result = doc_change::Entity::insert(model)
-        .on_conflict_do_nothing_on([doc_change::Column::DocId, doc_change::Column::Hash])
-        .exec(db)
-        .await?;
-    Ok(match result {
-        sea_orm::TryInsertResult::Inserted(r) => r.last_insert_id,
-        _ => 0,
-    })
 }
 
 /// Rows per multi-row INSERT (well under both databases' bound-parameter limits).

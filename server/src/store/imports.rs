@@ -193,33 +193,6 @@ pub async fn baselines<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Stores a household's baseline.
-pub async fn put_baseline<C: ConnectionTrait>(
-    db: &C,
-    doc_id: &str,
-    baseline: &str,
-    import_id: i64,
-) -> Result<(), StoreError> {
-    import_baseline::Entity::insert(import_baseline::ActiveModel {
-        doc_id: Set(doc_id.to_owned()),
-        baseline: Set(baseline.to_owned()),
-        import_id: Set(import_id),
-        updated_at: Set(now()),
-    })
-    .on_conflict(
-        OnConflict::column(import_baseline::Column::DocId)
-            .update_columns([
-                import_baseline::Column::Baseline,
-                import_baseline::Column::ImportId,
-                import_baseline::Column::UpdatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
 /// A household the projection knows: its document, village and national number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Known {

@@ -2,10 +2,10 @@
 //! lists, the township's decision, the county's report and monthly XLSX; department
 //! uploads of ledgers and clue files with their outcome.
 
-use crate::console::pages::imports::text_field;
 use crate::console::pages::local_time;
 use crate::console::render::{self, see_other};
 use crate::console::session::{ConsoleError, ConsoleUser};
+use crate::console::upload_form;
 use crate::error::ApiError;
 use crate::services::clues::life::Step;
 use crate::services::clues::upload::{self, Kind};
@@ -13,7 +13,6 @@ use crate::services::clues::{self, deadlines, steps};
 use crate::state::AppState;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, get, post, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use zoufang_schemas::{ClueType, Department, Role, VerifyStatus};
 
@@ -202,50 +201,23 @@ pub async fn uploads(
 pub async fn upload_file(
     state: web::Data<AppState>,
     who: ConsoleUser,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, ConsoleError> {
     who.user.require(&[Role::Department])?;
-    let mut csrf_ok = false;
-    let (mut kind, mut period) = (String::new(), String::new());
-    let mut file = None;
-    let mut file_name = String::new();
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| ApiError::BadRequest("form-invalid", e.to_string()))?;
-        match field.name().unwrap_or_default() {
-            "csrf" => {
-                who.check_csrf(&text_field(&mut field).await?)?;
-                csrf_ok = true;
-            }
-            "kind" => kind = text_field(&mut field).await?,
-            "period" => period = text_field(&mut field).await?,
-            "file" if csrf_ok => {
-                file_name = crate::services::imports::clean_file_name(
-                    field.content_disposition().and_then(|d| d.get_filename()),
-                    "upload",
-                );
-                file = Some(
-                    crate::services::imports::save_upload(
-                        &mut field,
-                        state.settings.workflow.max_file_bytes,
-                    )
-                    .await?,
-                );
-            }
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        who.check_csrf("")?;
-    }
-    let file =
-        file.ok_or_else(|| ApiError::BadRequest("file-missing", "choose a file to upload".into()))?;
+    let form = upload_form::read(
+        &who,
+        form,
+        &["kind", "period"],
+        state.settings.workflow.max_file_bytes,
+    )
+    .await?;
     upload::upload(
         &state,
         &who.user,
-        Kind::parse(&kind)?,
-        period.trim(),
-        file.path(),
-        &file_name,
+        Kind::parse(form.field("kind"))?,
+        form.field("period").trim(),
+        form.file.path(),
+        &form.file_name,
     )
     .await?;
     Ok(see_other(&who, "/console/departments"))
