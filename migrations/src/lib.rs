@@ -15,6 +15,7 @@ mod m20261130_000003_track_device_documents;
 mod m20261130_000004_create_review_tables;
 mod m20261130_000005_create_import_tables;
 mod m20261130_000006_create_clue_tables;
+mod m20261130_000007_create_identification_tables;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_create_review_tables::Migration),
             Box::new(m20261130_000005_create_import_tables::Migration),
             Box::new(m20261130_000006_create_clue_tables::Migration),
+            Box::new(m20261130_000007_create_identification_tables::Migration),
         ]
     }
 }

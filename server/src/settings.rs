@@ -69,6 +69,24 @@ pub struct WorkflowSettings {
     pub clue_verify_day: u32,
     /// Day of the month by which the county reports the month's verified clues.
     pub clue_report_day: u32,
+    /// Seconds between the passes that flag households for identification.
+    pub flag_scan_secs: u64,
+    /// Monitoring thresholds used for a year no national row is stored for.
+    pub thresholds: ThresholdDefaults,
+}
+
+/// The national defaults of the monitoring thresholds, in yuan: what a year falls back to
+/// when neither its county, its prefecture nor the national row sets one.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct ThresholdDefaults {
+    /// Per-capita net income below which a household is flagged.
+    pub income: f64,
+    /// Compliant out-of-pocket medical spending from which a 脱贫户 is flagged.
+    pub medical_lifted: f64,
+    /// The same for every other household.
+    pub medical_other: f64,
+    /// Net education cost above which a household is flagged.
+    pub education: f64,
 }
 
 /// Metrics settings.
@@ -241,6 +259,12 @@ max_file_bytes = 536870912
 clue_push_day = 5
 clue_verify_day = 20
 clue_report_day = 25
+flag_scan_secs = 3600
+[workflow.thresholds]
+income = 6000.0
+medical_lifted = 5000.0
+medical_other = 20000.0
+education = 10000.0
 [log]
 json = false
 filter = "info"

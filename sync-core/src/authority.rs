@@ -89,30 +89,29 @@ pub fn check_actors(changes: &[Change], allowed: &HashSet<ActorId>) -> Result<()
     Ok(())
 }
 
-/// Fields only county-level roles and above may write: the household's region, its
-/// monitoring category, and the monitoring status (identification, risk elimination).
-const COUNTY_ONLY: &[&[&str]] = &[
-    &["household", "region_code"],
-    &["household", "monitor_category"],
-    &["monitoring"],
-];
+/// Fields only county-level roles and above may write: the household's village.
+const COUNTY_ONLY: &[&[&str]] = &[&["household", "region_code"]];
+
+/// Fields no tablet writes, whatever its role: the monitoring category and the monitoring
+/// status are the outcome of identification and risk elimination, which the server records
+/// when the county decides.
+const SERVER_ONLY: &[&[&str]] = &[&["household", "monitor_category"], &["monitoring"]];
 
 /// Whether `role` may move households to another village.
 pub fn may_move_households(role: Role) -> bool {
     may_write(role, &DocPath::from_keys(REGION_FIELD))
 }
 
-/// Whether `role` may write the field at `path`.
+/// Whether `role` may write the field at `path` through a sync.
 pub fn may_write(role: Role, path: &DocPath) -> bool {
+    let under = |fields: &[&[&str]]| fields.iter().any(|protected| path.starts_with(protected));
+    if path.len() <= 1 || under(SERVER_ONLY) {
+        return false;
+    }
     match role {
         Role::Department => false,
-        Role::CountyOfficer | Role::PrefectureOfficer | Role::Admin => path.len() > 1,
-        Role::Helper | Role::TownshipSupervisor => {
-            path.len() > 1
-                && !COUNTY_ONLY
-                    .iter()
-                    .any(|protected| path.starts_with(protected))
-        }
+        Role::CountyOfficer | Role::PrefectureOfficer | Role::Admin => true,
+        Role::Helper | Role::TownshipSupervisor => !under(COUNTY_ONLY),
     }
 }
 

@@ -211,30 +211,29 @@ fn a_helper_changing_a_protected_field_is_refused_and_reset() {
 }
 
 #[test]
-fn a_county_officer_may_set_the_monitoring_category() {
+fn no_tablet_sets_the_monitoring_category_not_even_a_county_officers() {
     let mut v = village(1);
     let id = v.docs[0];
+    let before = v.server.doc(&id).unwrap().heads();
     v.server
         .register("county", Role::CountyOfficer, &[actor(7)], v.docs.clone());
     let mut county = MemoryTablet::new("county", actor(7));
     county.sync(&mut v.server).unwrap();
-    county
-        .edit(&id, T0, |e| {
-            e.put(
-                &path("household.monitor_category"),
-                &MonitorCategory::Marginal,
-            )
-        })
-        .unwrap();
-    county.sync(&mut v.server).unwrap();
-    assert!(county.refused.is_empty());
-    let category = v
-        .server
-        .doc(&id)
-        .unwrap()
-        .get_as::<MonitorCategory>(&path("household.monitor_category"))
-        .unwrap();
-    assert_eq!(category, Some(MonitorCategory::Marginal));
+    for (field, value) in [
+        ("household.monitor_category", "MARGINAL"),
+        ("monitoring.identified_month", "2026-11"),
+    ] {
+        county
+            .edit(&id, T0, |e| e.put(&path(field), &value))
+            .unwrap();
+        county.sync(&mut v.server).unwrap();
+        assert_eq!(
+            county.refused.last().map(|r| r.code.as_str()),
+            Some("field-not-writable"),
+            "{field}"
+        );
+    }
+    assert_eq!(v.server.doc(&id).unwrap().heads(), before);
 }
 
 #[test]

@@ -313,14 +313,23 @@ impl TestApp {
 
     /// POST JSON with a bearer token; returns status and JSON body.
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.send_json(self.client.post(self.url(path)), token, body)
             .await
-            .unwrap();
+    }
+
+    /// PUT JSON with a bearer token; returns status and JSON body.
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        self.send_json(self.client.put(self.url(path)), token, body)
+            .await
+    }
+
+    async fn send_json(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let response = request.bearer_auth(token).json(body).send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }

@@ -254,8 +254,17 @@ on_both_databases! {
         let (status, body) = app.post(&supervisor, &decide, &json!({ "decision": "NOT_ELIGIBLE" })).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("clue-already-decided")));
 
-        // The county: overdue on the 26th, reported, downloaded.
+        // 纳入 opens an identification proposal for the county, with what the clue suggests.
         let county = app.token("county").await;
+        let (_, proposals) = app.get(&county, "/api/v1/identifications?status=PROPOSED").await;
+        assert_eq!(proposals.as_array().unwrap().len(), 1, "{proposals}");
+        let proposal = &proposals[0];
+        assert_eq!((proposal["source"].as_str(), proposal["clue_id"].as_i64()), (Some("CLUE"), Some(clue)));
+        assert_eq!(proposal["category"], "SUDDEN_HARDSHIP", "a general household's new serious illness");
+        assert_eq!(proposal["risk_types"], json!(["ILLNESS"]));
+        assert!(proposal["reason"].as_str().unwrap().contains("住院自付 2.3 万元"), "{proposal}");
+
+        // The county: overdue on the 26th, reported, downloaded.
         let (_, late) = app.get(&county, &format!("/api/v1/clues/overdue?month={MONTH}&on=2026-11-26")).await;
         assert_eq!(late["report"].as_array().unwrap().len(), 1, "{late}");
         assert_eq!(late["verify"], json!([]));

@@ -97,5 +97,6 @@ code_enum! {
         VisitReturned = ("VISIT_RETURNED", "走访退回"),
         VisitDue = ("VISIT_DUE", "季度走访"),
         ResolveConflict = ("RESOLVE_CONFLICT", "数据冲突待处理"),
+        CheckIdentification = ("CHECK_IDENTIFICATION", "核查是否纳入监测"),
     }
 }

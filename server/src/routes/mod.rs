@@ -9,6 +9,7 @@ pub mod devices;
 pub mod health;
 pub mod households;
 pub mod hygiene;
+pub mod identification;
 pub mod imports;
 pub mod openapi;
 pub mod photos;
@@ -72,5 +73,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(clues::report)
         .service(clues::report_xlsx)
         .service(clues::find)
-        .service(clues::decide);
+        .service(clues::decide)
+        .service(identification::list)
+        .service(identification::propose)
+        .service(identification::decide)
+        .service(identification::withdraw)
+        .service(identification::flags)
+        .service(identification::scan_now)
+        .service(identification::thresholds)
+        .service(identification::set_threshold);
 }

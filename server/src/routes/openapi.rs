@@ -43,6 +43,9 @@ impl Modify for BearerAuth {
         super::clues::upload_file, super::clues::uploads, super::clues::upload_detail, super::clues::list,
         super::clues::overdue, super::clues::find, super::clues::decide, super::clues::report,
         super::clues::report_xlsx,
+        super::identification::list, super::identification::propose, super::identification::decide,
+        super::identification::withdraw, super::identification::flags, super::identification::scan_now,
+        super::identification::thresholds, super::identification::set_threshold,
         spec,
     ),
     modifiers(&BearerAuth)

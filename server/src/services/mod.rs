@@ -9,6 +9,7 @@ pub mod county;
 pub mod documents;
 pub mod exports;
 pub mod households;
+pub mod identification;
 pub mod imports;
 pub mod photos;
 pub mod projection;

@@ -612,8 +612,11 @@ pub async fn project_many<C: ConnectionTrait>(
             );
             household_row(
                 id,
-                &record.household,
-                &record.monitoring,
+                HouseholdColumns {
+                    info: &record.household,
+                    monitoring: &record.monitoring,
+                    income: &record.income,
+                },
                 Some(members),
                 updated,
             )
@@ -655,22 +658,39 @@ pub async fn project_many<C: ConnectionTrait>(
 
 /// The document fields the household row's own columns come from ([`household_row`]): a
 /// merge that writes none of them (nor members) leaves the row as it is.
-pub const PROJECTED_FIELDS: [&str; 5] = [
+pub const PROJECTED_FIELDS: [&str; 7] = [
     "household.region_code",
     "household.national_number",
     "household.hh_type",
     "household.monitor_category",
     "monitoring.risk_eliminated",
+    "income.per_capita_net",
+    "income.compliant_out_of_pocket",
 ];
+
+/// The sections a household row's own columns come from.
+#[derive(Debug, Clone, Copy)]
+pub struct HouseholdColumns<'a> {
+    /// The `household` section.
+    pub info: &'a zoufang_schemas::HouseholdInfo,
+    /// The `monitoring` section.
+    pub monitoring: &'a zoufang_schemas::Monitoring,
+    /// The `income` section (what identification judges a household by).
+    pub income: &'a zoufang_schemas::Income,
+}
 
 /// A household projection row; `members` gives the head's name and the member count.
 fn household_row(
     id: &DocId,
-    info: &zoufang_schemas::HouseholdInfo,
-    monitoring: &zoufang_schemas::Monitoring,
+    columns: HouseholdColumns<'_>,
     members: Option<(Option<String>, i32)>,
     updated: i64,
 ) -> household::ActiveModel {
+    let HouseholdColumns {
+        info,
+        monitoring,
+        income,
+    } = columns;
     let (head_name, member_count) = members.unwrap_or((None, 0));
     household::ActiveModel {
         doc_id: Set(doc_key(id)),
@@ -682,6 +702,8 @@ fn household_row(
         head_name: Set(head_name),
         member_count: Set(member_count),
         risk_eliminated: Set(monitoring.risk_eliminated),
+        per_capita_net: Set(income.per_capita_net),
+        out_of_pocket: Set(income.compliant_out_of_pocket),
         updated_at: Set(updated),
     }
 }
@@ -700,6 +722,8 @@ async fn upsert_households<C: ConnectionTrait>(
         H::HhType,
         H::MonitorCategory,
         H::RiskEliminated,
+        H::PerCapitaNet,
+        H::OutOfPocket,
         H::UpdatedAt,
     ];
     if with_members {
@@ -721,17 +745,13 @@ async fn upsert_households<C: ConnectionTrait>(
 /// for merges that did not touch members.
 pub async fn project_households<C: ConnectionTrait>(
     db: &C,
-    rows: &[(
-        DocId,
-        &zoufang_schemas::HouseholdInfo,
-        &zoufang_schemas::Monitoring,
-    )],
+    rows: &[(DocId, HouseholdColumns<'_>)],
 ) -> Result<(), StoreError> {
     let updated = now();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let models = chunk
             .iter()
-            .map(|(id, info, monitoring)| household_row(id, info, monitoring, None, updated));
+            .map(|(id, columns)| household_row(id, *columns, None, updated));
         upsert_households(db, models, false).await?;
     }
     Ok(())

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod entities;
 pub mod feed;
 pub mod findings;
+pub mod identification;
 pub mod imports;
 pub mod photos;
 pub mod regions;

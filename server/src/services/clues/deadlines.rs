@@ -78,6 +78,13 @@ mod tests {
             clue_push_day: 5,
             clue_verify_day: 20,
             clue_report_day: 25,
+            flag_scan_secs: 3600,
+            thresholds: crate::settings::ThresholdDefaults {
+                income: 6000.0,
+                medical_lifted: 5000.0,
+                medical_other: 20000.0,
+                education: 10000.0,
+            },
         }
     }
 

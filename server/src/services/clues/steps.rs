@@ -65,6 +65,19 @@ pub async fn take(
         tasks::put(&txn, &clue.region_code, &clue_task(&clue, "", due), true).await?;
     }
     let clue = clues::save_clue(&txn, clue).await?;
+    let mut detail = detail;
+    if matches!(
+        step,
+        Step::Decide {
+            decision: VerifyStatus::Included,
+            ..
+        }
+    ) {
+        // 纳入: the household is proposed for identification; the county decides.
+        let opened =
+            crate::services::identification::proposals::open_from_clue(&txn, &clue).await?;
+        detail["proposal"] = serde_json::json!(opened.map(|p| p.id));
+    }
     audit::append(
         &txn,
         Event {

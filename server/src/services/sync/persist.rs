@@ -105,7 +105,14 @@ pub async fn merged_documents(
                 Some(record.household.region_code.as_str())
             }
             Projection::Household(row) => {
-                households.push((m.id, &row.0, &row.1));
+                households.push((
+                    m.id,
+                    documents::HouseholdColumns {
+                        info: &row.0,
+                        monitoring: &row.1,
+                        income: &row.2,
+                    },
+                ));
                 Some(row.0.region_code.as_str())
             }
             Projection::Unchanged => None,

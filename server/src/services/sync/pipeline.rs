@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use zoufang_schemas::wire::DocId;
-use zoufang_schemas::{HouseholdInfo, HouseholdRecord, Monitoring};
+use zoufang_schemas::{HouseholdInfo, HouseholdRecord, Income, Monitoring};
 use zoufang_sync::automerge::{Automerge, Change};
 use zoufang_sync::server::{DeviceContext, MergeResult, MergedDoc, merge_document};
 
@@ -30,7 +30,7 @@ pub enum Projection {
     /// Members changed: the whole record.
     Record(Box<HouseholdRecord>),
     /// Only the household row's own columns changed.
-    Household(Box<(HouseholdInfo, Monitoring)>),
+    Household(Box<(HouseholdInfo, Monitoring, Income)>),
 }
 
 /// One merged document, with what storing it needs.
@@ -195,8 +195,11 @@ fn read_projection(doc: &Automerge, merged: &MergedDoc) -> (Projection, Option<B
     } else if PROJECTED_FIELDS.iter().any(|f| merged.fields.contains(*f)) {
         let info = zoufang_sync::read_section::<HouseholdInfo>(doc, "household");
         let monitoring = zoufang_sync::read_section::<Monitoring>(doc, "monitoring");
-        match (info, monitoring) {
-            (Ok(info), Ok(monitoring)) => Projection::Household(Box::new((info, monitoring))),
+        let income = zoufang_sync::read_section::<Income>(doc, "income");
+        match (info, monitoring, income) {
+            (Ok(info), Ok(monitoring), Ok(income)) => {
+                Projection::Household(Box::new((info, monitoring, income)))
+            }
             _ => Projection::Unchanged,
         }
     } else {

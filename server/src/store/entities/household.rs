@@ -15,6 +15,8 @@ pub struct Model {
     pub head_name: Option<String>,
     pub member_count: i32,
     pub risk_eliminated: Option<bool>,
+    pub per_capita_net: Option<f64>,
+    pub out_of_pocket: Option<f64>,
     pub updated_at: i64,
 }
 
