@@ -164,4 +164,48 @@ on_both_databases! {
         browser.close().await;
         app.teardown().await;
     }
+
+    async fn identification_from_threshold_to_decision_in_a_real_browser(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots").join(format!("identification-{backend:?}").to_lowercase());
+        let target = app.village_a[0].to_string();
+
+        // The township proposes a household, ticking its risks.
+        let browser = Browser::start(&app.address, &shots.join("township")).await;
+        sign_in(&browser, "supervisor").await;
+        browser.click("nav a[href='/console/identification']").await;
+        assert_eq!(browser.path().await, "/console/identification");
+        browser.type_into("#propose-household", &target).await;
+        browser.select("#propose-category", "MARGINAL").await;
+        browser.press("#risk-ILLNESS").await;
+        browser.press("#risk-EDUCATION").await;
+        browser.type_into("#propose-reason", "长子患重病，次子读高中").await;
+        browser.screenshot("proposal-filled").await;
+        browser.click("#propose-submit").await;
+        assert_eq!(browser.path().await, "/console/identification");
+        let row = browser.text("#proposals tbody tr").await;
+        assert!(row.contains("因病") && row.contains("因学") && row.contains("PROPOSED"), "{row}");
+        browser.close().await;
+
+        // The county raises its income line and decides the proposal.
+        let browser = Browser::start(&app.address, &shots.join("county")).await;
+        sign_in(&browser, "county").await;
+        browser.open("/console/identification").await;
+        browser.select("#threshold-kind", "INCOME").await;
+        browser.type_into("#threshold-amount", "6900").await;
+        browser.click("#threshold-save").await;
+        let line = browser.text("#threshold-INCOME").await;
+        assert!(line.contains("6900") && line.contains("本县"), "{line}");
+        browser.select("#proposals .decide select[name='category']", "SUDDEN_HARDSHIP").await;
+        browser.screenshot("deciding").await;
+        browser.click("#proposals .decide button").await;
+        let row = browser.text("#proposals tbody tr").await;
+        assert!(row.contains("APPROVED") && row.contains("突发严重困难户"), "{row}");
+        browser.screenshot("decided").await;
+        browser.close().await;
+        let token = app.token("county").await;
+        let (_, household) = app.get(&token, &format!("/api/v1/households/{target}")).await;
+        assert_eq!(household["record"]["household"]["monitor_category"], "SUDDEN_HARDSHIP");
+        app.teardown().await;
+    }
 }

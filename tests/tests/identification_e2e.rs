@@ -11,6 +11,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use zoufang_e2e::cli_tablet::CliTablet;
+use zoufang_e2e::console::Console;
 use zoufang_e2e::{PASSWORD, TestApp, on_both_databases};
 use zoufang_schemas::{RegionCode, Role};
 use zoufang_server::services::accounts;
@@ -312,6 +313,52 @@ on_both_databases! {
         for (action, count) in [("identification.propose", 3), ("identification.approve", 1), ("identification.withdraw", 1), ("identification.reject", 1)] {
             assert_eq!(audited(&app, action).await, count, "{action}");
         }
+        app.teardown().await;
+    }
+
+    async fn the_console_page_checks_role_scope_and_token(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let year = this_year().unwrap().to_string();
+        let target = app.village_a[1].to_string();
+        let helper = Console::signed_in(&app, "helper_a").await;
+        let page = helper.get("/console/identification").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"propose-form\""), "a helper proposes");
+        assert!(!page.body.contains("id=\"threshold-form\""), "a helper sets no threshold");
+        let page = helper.submit("/console/identification", "/console/identification/thresholds", &[("year", &year), ("kind", "INCOME"), ("amount", "1")]).await;
+        assert_eq!(page.status, 403);
+        let propose = [("household", target.as_str()), ("category", "MARGINAL"), ("risk_types", "ILLNESS"), ("risk_types", "DISABILITY"), ("reason", "因病致残")];
+        let mut forged = vec![("csrf", "forged")];
+        forged.extend_from_slice(&propose);
+        assert_eq!(helper.post("/console/identification/proposals", &forged).await.status, 403, "no token, no proposal");
+        let page = helper.submit("/console/identification", "/console/identification/proposals", &[("household", &app.village_b[0].to_string()), ("category", "MARGINAL"), ("risk_types", "ILLNESS"), ("reason", "x")]).await;
+        assert_eq!(page.status, 404, "another village's household");
+        let page = helper.submit("/console/identification", "/console/identification/proposals", &propose).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let county = app.token("county").await;
+        let (_, listed) = app.get(&county, "/api/v1/identifications").await;
+        assert_eq!(listed[0]["risk_types"], json!(["ILLNESS", "DISABILITY"]), "both boxes ticked");
+        let id = listed[0]["id"].as_i64().unwrap();
+        let page = helper.submit("/console/identification", &format!("/console/identification/{id}/decision"), &[("decision", "APPROVED")]).await;
+        assert_eq!(page.status, 403, "a helper does not decide");
+
+        let officer = Console::signed_in(&app, "county").await;
+        let page = officer.submit("/console/identification", "/console/identification/thresholds", &[("year", &year), ("kind", "INCOME"), ("amount", "lots")]).await;
+        assert_eq!(page.status, 400);
+        let page = officer.submit("/console/identification", "/console/identification/thresholds", &[("year", &year), ("kind", "EDUCATION"), ("amount", "12000")]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = officer.get("/console/identification").await;
+        assert!(page.body.contains("12000"), "the county's own row shows");
+        let page = officer.submit("/console/identification", &format!("/console/identification/{id}/decision"), &[("decision", "REJECTED"), ("note", "收入稳定")]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let (_, listed) = app.get(&county, "/api/v1/identifications").await;
+        assert_eq!(listed[0]["status"], "REJECTED");
+        let page = officer.submit("/console/identification", &format!("/console/identification/{id}/launch"), &[]).await;
+        assert_eq!(page.status, 404);
+
+        accounts::add_user(&app.state, "test", "health", PASSWORD, Role::Department, &RegionCode::parse("652822").unwrap()).await.unwrap();
+        let department = Console::signed_in(&app, "health").await;
+        assert_eq!(department.get("/console/identification").await.status, 403);
         app.teardown().await;
     }
 }

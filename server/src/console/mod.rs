@@ -17,7 +17,9 @@ pub mod session;
 pub mod upload_form;
 
 use actix_web::web;
-use pages::{accounts, auth, clues, conflicts, county, households, imports, reviews};
+use pages::{
+    accounts, auth, clues, conflicts, county, households, identification, imports, reviews,
+};
 
 /// Mounts the console's pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -54,5 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(clues::report)
         .service(clues::report_xlsx)
         .service(clues::uploads)
-        .service(clues::upload_file);
+        .service(clues::upload_file)
+        .service(identification::page)
+        .service(identification::propose)
+        .service(identification::set_threshold)
+        .service(identification::scan_now)
+        .service(identification::step);
 }

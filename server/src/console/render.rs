@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "departments.html",
         include_str!("templates/departments.html"),
     ),
+    (
+        "identification.html",
+        include_str!("templates/identification.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -75,6 +79,9 @@ fn navigation(role: Role) -> Vec<NavItem> {
     }
     if crate::services::clues::CLUE_READERS.contains(&role) {
         nav.push(item("/console/clues", "clues"));
+    }
+    if crate::services::identification::READERS.contains(&role) {
+        nav.push(item("/console/identification", "identification"));
     }
     if matches!(
         role,
@@ -189,7 +196,8 @@ mod tests {
                 "/console/reviews",
                 "/console/coverage",
                 "/console/findings",
-                "/console/clues"
+                "/console/clues",
+                "/console/identification"
             ]
         );
         assert!(hrefs(Role::TownshipSupervisor).contains(&"/console/conflicts"));

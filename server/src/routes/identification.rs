@@ -120,6 +120,22 @@ pub struct Decision {
     pub note: Option<String>,
 }
 
+/// The county's step from a decision code (`APPROVED`, `REJECTED`) and an optional category.
+pub fn decision(code: &str, category_code: Option<&str>) -> Result<Step, ApiError> {
+    let approve = match code {
+        "APPROVED" => true,
+        "REJECTED" => false,
+        other => {
+            return Err(ApiError::BadRequest(
+                "decision-invalid",
+                format!("`{other}`: APPROVED or REJECTED"),
+            ));
+        }
+    };
+    let category = category_code.map(category).transpose()?;
+    Ok(Step::Decide { approve, category })
+}
+
 /// Decides a proposal (county officers); approving writes the household's category,
 /// risk types and month of identification.
 #[utoipa::path(post, path = "/api/v1/identifications/{id}/decision", params(("id" = i64, Path)), request_body = Decision,
@@ -132,18 +148,7 @@ pub async fn decide(
     id: web::Path<i64>,
     body: web::Json<Decision>,
 ) -> Result<web::Json<ProposalView>, ApiError> {
-    let approve = match body.decision.as_str() {
-        "APPROVED" => true,
-        "REJECTED" => false,
-        other => {
-            return Err(ApiError::BadRequest(
-                "decision-invalid",
-                format!("`{other}`: APPROVED or REJECTED"),
-            ));
-        }
-    };
-    let category = body.category.as_deref().map(category).transpose()?;
-    let step = Step::Decide { approve, category };
+    let step = decision(&body.decision, body.category.as_deref())?;
     Ok(web::Json(
         proposals::take(&state, &user, *id, step, body.note.clone()).await?,
     ))

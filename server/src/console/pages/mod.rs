@@ -7,6 +7,7 @@ pub mod clues;
 pub mod conflicts;
 pub mod county;
 pub mod households;
+pub mod identification;
 pub mod imports;
 pub mod reviews;
 
