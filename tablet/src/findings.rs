@@ -76,33 +76,47 @@ impl Tablet {
             let path = format!("/api/v1/clues/{clue}/finding");
             let body =
                 serde_json::json!({ "finding": finding.finding, "suggestion": finding.suggestion });
-            let result = self
-                .with_login(api, account, |token| {
-                    let request = api
-                        .client()
-                        .post(api.url(&path))
-                        .bearer_auth(token)
-                        .json(&body);
-                    async move { api.send(request).await.map(|_| ()) }
-                })
-                .await;
-            match result {
-                Ok(()) => {
-                    self.store().drop_finding(&finding.task_id).await?;
-                    done.sent += 1;
+            let refused = self.post_queued(api, account, &path, &body).await?;
+            // Taken, or decided already, withdrawn, not this helper's: offered once either way.
+            self.store().drop_finding(&finding.task_id).await?;
+            match refused {
+                None => done.sent += 1,
+                Some((code, message)) => {
+                    done.refused.push((finding.task_id.clone(), code, message))
                 }
-                // Decided already, withdrawn, or not this helper's: say so and stop offering it.
-                Err(TabletError::Server {
-                    status: 400 | 403 | 404 | 409,
-                    code,
-                    message,
-                }) => {
-                    self.store().drop_finding(&finding.task_id).await?;
-                    done.refused.push((finding.task_id.clone(), code, message));
-                }
-                Err(err) => return Err(err),
             }
         }
         Ok(done)
+    }
+
+    /// Posts one queued item: `None` when the server took it, the refusal's code and
+    /// message when it never will (400, 403, 404, 409); other failures (no network, the
+    /// server unavailable) are errors, and the item stays queued.
+    pub(crate) async fn post_queued(
+        &self,
+        api: &ServerApi,
+        account: &mut Account,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<Option<(String, String)>, TabletError> {
+        let result = self
+            .with_login(api, account, |token| {
+                let request = api
+                    .client()
+                    .post(api.url(path))
+                    .bearer_auth(token)
+                    .json(body);
+                async move { api.send(request).await.map(|_| ()) }
+            })
+            .await;
+        match result {
+            Ok(()) => Ok(None),
+            Err(TabletError::Server {
+                status: 400 | 403 | 404 | 409,
+                code,
+                message,
+            }) => Ok(Some((code, message))),
+            Err(err) => Err(err),
+        }
     }
 }

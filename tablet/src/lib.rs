@@ -18,6 +18,7 @@ pub mod cli;
 mod edits;
 pub mod error;
 mod findings;
+mod proposals;
 pub mod store;
 mod sync;
 mod tablet;

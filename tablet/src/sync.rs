@@ -95,6 +95,10 @@ impl Tablet {
         let findings = self.send_findings(&api, &mut account).await?;
         summary.figures.findings_sent = findings.sent;
         summary.refusals.extend(findings.refused);
+        // Households proposed for identification at the door.
+        let proposed = self.send_proposals(&api, &mut account).await?;
+        summary.figures.proposals_sent = proposed.sent;
+        summary.refusals.extend(proposed.refused);
         self.store.set_last_sync(&summary.figures).await?;
         Ok(summary)
     }

@@ -12,11 +12,12 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use zoufang_e2e::cli_tablet::CliTablet;
 use zoufang_e2e::console::Console;
+use zoufang_e2e::import_files::Sheet;
 use zoufang_e2e::{PASSWORD, TestApp, on_both_databases};
-use zoufang_schemas::{RegionCode, Role};
+use zoufang_schemas::{Department, RegionCode, Role};
 use zoufang_server::services::accounts;
 use zoufang_server::services::identification::this_year;
-use zoufang_server::store::entities::audit_entry;
+use zoufang_server::store::entities::{audit_entry, member};
 
 async fn account(app: &TestApp, name: &str, role: Role, scope: &str) -> String {
     accounts::add_user(
@@ -214,6 +215,32 @@ on_both_databases! {
         assert_eq!(flags[0]["status"], "PROPOSED", "{flags}");
         let (_, outcome) = app.post(&county, "/api/v1/identification/flags/scan", &json!({})).await;
         assert_eq!(outcome["opened"].as_u64(), Some(0), "a pass does not reopen what a proposal took up");
+
+        // At the door, offline: the reference tablet keeps a proposal and sends it after the sync.
+        let short = &at_line[..8];
+        for bad in [
+            vec!["propose", short, "--category", "POOR", "--risk", "ILLNESS", "--reason", "x"],
+            vec!["propose", short, "--category", "MARGINAL", "--risk", "FLU", "--reason", "x"],
+            vec!["propose", short, "--category", "MARGINAL", "--risk", "ILLNESS", "--reason", " "],
+        ] {
+            assert_ne!(a.run(&bad, "").await.status, 0, "{bad:?} refused on the tablet");
+        }
+        a.ok(&["propose", short, "--category", "MARGINAL", "--risk", "ILLNESS", "--risk", "LACK_LABOR", "--reason", "户主患慢性病，缺劳动力"]).await;
+        let (_, before) = app.get(&county, "/api/v1/identifications").await;
+        assert_eq!(before.as_array().unwrap().len(), 1, "nothing sent before the sync");
+        let synced = a.ok(&["sync"]).await;
+        assert_eq!(synced["proposals_sent"], 1, "{synced}");
+        let (_, after) = app.get(&county, "/api/v1/identifications").await;
+        let sent = after.as_array().unwrap().iter().find(|p| p["household"] == at_line.as_str()).expect("the tablet's proposal");
+        assert_eq!((sent["source"].as_str(), sent["proposed_by"].as_str()), (Some("HELPER"), Some("user:helper_a")));
+        assert_eq!(sent["risk_types"], json!(["ILLNESS", "LACK_LABOR"]));
+        // The same household again: the server refuses, the tablet says so and forgets it.
+        a.ok(&["propose", short, "--category", "MARGINAL", "--risk", "ILLNESS", "--reason", "再次"]).await;
+        let synced = a.ok(&["sync"]).await;
+        assert_eq!(synced["proposals_sent"], 0, "{synced}");
+        assert!(synced.to_string().contains("proposal-open"), "{synced}");
+        let synced = a.ok(&["sync"]).await;
+        assert!(!synced.to_string().contains("proposal-open"), "offered once: {synced}");
         app.teardown().await;
     }
 
@@ -359,6 +386,41 @@ on_both_databases! {
         accounts::add_user(&app.state, "test", "health", PASSWORD, Role::Department, &RegionCode::parse("652822").unwrap()).await.unwrap();
         let department = Console::signed_in(&app, "health").await;
         assert_eq!(department.get("/console/identification").await.status, 403);
+        app.teardown().await;
+    }
+
+    async fn education_costs_in_the_departments_ledger_flag_above_the_line(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let year = this_year().unwrap();
+        // A member of each of two households of village A, by ID number.
+        let mut people = Vec::new();
+        for doc in &app.village_a[..2] {
+            let member = member::Entity::find()
+                .filter(member::Column::DocId.eq(doc.to_string()))
+                .filter(member::Column::IdNumber.is_not_null())
+                .one(&app.state.db).await.unwrap().unwrap();
+            people.push((doc.to_string(), member.id_number.unwrap(), member.name));
+        }
+        let mut ledger = Sheet::new(&["证件号码", "姓名", "政策项目", "金额（元）"]);
+        ledger
+            .row(&[&people[0].1, &people[0].2, "高中教育净支出", "10000"])
+            .row(&[&people[1].1, &people[1].2, "职业教育净支出", "6000"])
+            .row(&[&people[1].1, &people[1].2, "住宿费", "4000.01"]);
+        accounts::add_user(&app.state, "test", "education", PASSWORD, Role::Department, &RegionCode::parse("652822").unwrap()).await.unwrap();
+        accounts::set_department(&app.state, "test", "education", Department::Education).await.unwrap();
+        let education = app.token("education").await;
+        let response = app.client.post(app.url(&format!("/api/v1/departments/uploads?kind=ledger&period={year}Q3")))
+            .bearer_auth(&education).body(ledger.csv_utf8_bom()).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let county = app.token("county").await;
+        let (_, outcome) = app.post(&county, "/api/v1/identification/flags/scan", &json!({ "region": "652822100201" })).await;
+        assert_eq!(outcome["households"].as_u64(), Some(3), "only the village asked for: {outcome}");
+        let (_, flags) = app.get(&county, "/api/v1/identification/flags").await;
+        let education_flags: Vec<&Value> = flags.as_array().unwrap().iter().filter(|f| f["kind"] == "EDUCATION_SPENDING").collect();
+        assert_eq!(education_flags.len(), 1, "10000 is not above the line, 10000.01 over two rows is: {flags}");
+        assert_eq!(education_flags[0]["household"], people[1].0.as_str());
+        assert!((education_flags[0]["value"].as_f64().unwrap() - 10000.01).abs() < 1e-6);
+        assert_eq!(education_flags[0]["threshold"], 10000.0);
         app.teardown().await;
     }
 }

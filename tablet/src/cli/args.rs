@@ -99,6 +99,21 @@ pub enum Command {
         #[arg(long)]
         suggest: Option<String>,
     },
+    /// Propose a household for monitoring as one of the 三类户 (sent at the next sync;
+    /// the county decides).
+    Propose {
+        /// Household id (or a unique start of it).
+        household: String,
+        /// UNSTABLE_LIFTED 脱贫不稳定户, MARGINAL 边缘易致贫户 or SUDDEN_HARDSHIP 突发严重困难户.
+        #[arg(long)]
+        category: String,
+        /// A risk type, e.g. ILLNESS (repeat for more, at most five).
+        #[arg(long = "risk", required = true)]
+        risks: Vec<String>,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
     /// Pending changes, pending uploads, last sync.
     Status,
 }
@@ -344,6 +359,17 @@ pub(super) async fn execute(
                 .record_finding(&task, &finding, suggest.as_deref())
                 .await?;
             Report::Done(format!("finding for {task} kept; sent at the next sync"))
+        }
+        Command::Propose {
+            household,
+            category,
+            risks,
+            reason,
+        } => {
+            let id = tablet
+                .record_proposal(&household, &category, &risks, &reason)
+                .await?;
+            Report::Done(format!("proposal for {id} kept; sent at the next sync"))
         }
         Command::Status => Report::Status(Box::new(tablet.status().await?)),
     })

@@ -6,6 +6,7 @@
 mod documents;
 mod findings;
 mod photos;
+mod proposals;
 mod schema;
 mod settings;
 mod tasks;
@@ -13,6 +14,7 @@ mod tasks;
 pub use documents::StoredDoc;
 pub use findings::QueuedFinding;
 pub use photos::{QueuedPhoto, UploadState};
+pub use proposals::QueuedProposal;
 pub use settings::{Account, LastSync};
 
 use crate::error::TabletError;

@@ -36,6 +36,12 @@ const TABLES: &[&str] = &[
         suggestion TEXT,
         at INTEGER NOT NULL
     )",
+    // Identification proposals made at the door, until the server has them.
+    "CREATE TABLE IF NOT EXISTS proposals (
+        household TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        at INTEGER NOT NULL
+    )",
     // Updates the server refused, to show the helper.
     "CREATE TABLE IF NOT EXISTS refusals (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

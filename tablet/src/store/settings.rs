@@ -59,6 +59,9 @@ pub struct LastSync {
     /// Risk-clue findings the server took.
     #[serde(default)]
     pub findings_sent: usize,
+    /// Identification proposals the server took.
+    #[serde(default)]
+    pub proposals_sent: usize,
 }
 
 const ACCOUNT: &str = "account";
