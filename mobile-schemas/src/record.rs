@@ -77,7 +77,8 @@ pub struct HouseholdInfo {
     pub phone: Option<String>,
     /// 一般户 or 脱贫户.
     pub hh_type: HouseholdType,
-    /// The 三类户 category, if monitored. Only county officers may change it.
+    /// The 三类户 category, if monitored. Written by the server when the county identifies
+    /// the household; no tablet writes it.
     pub monitor_category: Option<MonitorCategory>,
     /// Risk types, at most five.
     #[serde(default)]
@@ -199,7 +200,8 @@ pub struct Water {
     pub photos: CodeSet<PhotoHash>,
 }
 
-/// Monitoring status. Only county officers may write it.
+/// Monitoring status. Written by the server (identification, risk elimination); no tablet
+/// writes it.
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Monitoring {
