@@ -16,6 +16,7 @@ mod m20261130_000004_create_review_tables;
 mod m20261130_000005_create_import_tables;
 mod m20261130_000006_create_clue_tables;
 mod m20261130_000007_create_identification_tables;
+mod m20261130_000008_create_elimination_tables;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_create_import_tables::Migration),
             Box::new(m20261130_000006_create_clue_tables::Migration),
             Box::new(m20261130_000007_create_identification_tables::Migration),
+            Box::new(m20261130_000008_create_elimination_tables::Migration),
         ]
     }
 }

@@ -71,6 +71,9 @@ pub struct WorkflowSettings {
     pub clue_report_day: u32,
     /// Seconds between the passes that flag households for identification.
     pub flag_scan_secs: u64,
+    /// Days of public notice after a household is nominated for risk elimination (at
+    /// least five).
+    pub elimination_notice_days: u32,
     /// Monitoring thresholds used for a year no national row is stored for.
     pub thresholds: ThresholdDefaults,
 }
@@ -260,6 +263,7 @@ clue_push_day = 5
 clue_verify_day = 20
 clue_report_day = 25
 flag_scan_secs = 3600
+elimination_notice_days = 5
 [workflow.thresholds]
 income = 6000.0
 medical_lifted = 5000.0

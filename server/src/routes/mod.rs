@@ -6,6 +6,7 @@ pub mod clues;
 pub mod conflicts;
 pub mod county;
 pub mod devices;
+pub mod elimination;
 pub mod health;
 pub mod households;
 pub mod hygiene;
@@ -81,5 +82,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(identification::flags)
         .service(identification::scan_now)
         .service(identification::thresholds)
-        .service(identification::set_threshold);
+        .service(identification::set_threshold)
+        .service(elimination::list)
+        .service(elimination::nominate)
+        .service(elimination::notice_xlsx)
+        .service(elimination::show)
+        .service(elimination::step);
 }

@@ -46,6 +46,8 @@ impl Modify for BearerAuth {
         super::identification::list, super::identification::propose, super::identification::decide,
         super::identification::withdraw, super::identification::flags, super::identification::scan_now,
         super::identification::thresholds, super::identification::set_threshold,
+        super::elimination::list, super::elimination::nominate, super::elimination::notice_xlsx,
+        super::elimination::show, super::elimination::step,
         spec,
     ),
     modifiers(&BearerAuth)

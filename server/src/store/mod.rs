@@ -8,6 +8,7 @@ pub mod conflicts;
 mod db;
 pub mod devices;
 pub mod documents;
+pub mod elimination;
 pub mod entities;
 pub mod feed;
 pub mod findings;

@@ -79,6 +79,7 @@ mod tests {
             clue_verify_day: 20,
             clue_report_day: 25,
             flag_scan_secs: 3600,
+            elimination_notice_days: 5,
             thresholds: crate::settings::ThresholdDefaults {
                 income: 6000.0,
                 medical_lifted: 5000.0,

@@ -26,24 +26,8 @@ pub const DECIDERS: &[Role] = &[Role::CountyOfficer];
 /// Roles that withdraw (a helper only their own proposal).
 pub const WITHDRAWERS: &[Role] = &[Role::Helper, Role::TownshipSupervisor];
 
-/// Why something is refused: a stable code and a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// Stable code.
-    pub code: &'static str,
-    /// What is wrong.
-    pub message: String,
-    /// 403 (the caller may not) rather than 409 (the proposal's state) or 400 (its content).
-    pub status: u16,
-}
-
-fn refuse(status: u16, code: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal {
-        code,
-        message: message.into(),
-        status,
-    }
-}
+pub use crate::services::refusal::Refusal;
+use crate::services::refusal::refuse;
 
 /// What a proposal says.
 #[derive(Debug, Clone, PartialEq)]

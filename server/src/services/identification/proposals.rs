@@ -4,7 +4,7 @@
 //! risk types and month of identification written into the household's document by the
 //! server, all audited.
 
-use super::life::{self, Proposal, Refusal, Step};
+use super::life::{self, Proposal, Step};
 use super::{ProposalView, scan};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -18,14 +18,6 @@ use sea_orm::ConnectionTrait;
 use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{ClueType, Department, HouseholdType, RiskType, Role};
 use zoufang_sync::DocPath;
-
-fn refusal(r: Refusal) -> ApiError {
-    match r.status {
-        403 => ApiError::Forbidden(r.code, r.message),
-        409 => ApiError::Conflict(r.code, r.message),
-        _ => ApiError::BadRequest(r.code, r.message),
-    }
-}
 
 fn monitored(h: &household::Model) -> bool {
     h.monitor_category.is_some() && h.risk_eliminated != Some(true)
@@ -77,7 +69,7 @@ pub async fn propose(
     proposal: Proposal,
 ) -> Result<ProposalView, ApiError> {
     user.require(life::PROPOSERS)?;
-    life::check(&proposal).map_err(refusal)?;
+    life::check(&proposal).map_err(ApiError::from)?;
     let doc = doc.to_string();
     let txn = crate::store::begin_write(&state.db).await?;
     let h = household_open_to_proposal(&txn, &doc, |r| user.sees(r)).await?;
@@ -194,10 +186,9 @@ pub async fn take(
         user.role,
         row.proposed_by == who,
     )
-    .map_err(refusal)?;
-    let month = crate::services::clues::day(None)?
-        .format("%Y-%m")
-        .to_string();
+    .map_err(ApiError::from)?;
+    let today = crate::services::clues::day(None)?;
+    let month = today.format("%Y-%m").to_string();
     let mut decided = row.clone();
     decided.status = next.to_owned();
     decided.decided_by = Some(who.clone());
@@ -236,6 +227,14 @@ pub async fn take(
                 async |txn, _| {
                     let saved = save_if_open(txn, decided.clone()).await?;
                     store::move_flags(txn, &row.doc_id, FLAG_PROPOSED, FLAG_CLEARED).await?;
+                    // Marked eliminated before: the household returns to monitoring.
+                    crate::services::elimination::cases::roll_back_on_identification(
+                        txn,
+                        &row.doc_id,
+                        &who,
+                        today,
+                    )
+                    .await?;
                     Ok(saved)
                 },
                 event,

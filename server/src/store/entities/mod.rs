@@ -13,6 +13,8 @@ pub mod device_cursor;
 pub mod device_doc;
 pub mod doc_change;
 pub mod document;
+pub mod elimination_case;
+pub mod elimination_step;
 pub mod finding;
 pub mod finding_ack;
 pub mod household;

@@ -1,0 +1,267 @@
+//! Risk elimination in four steps end to end, on SQLite and PostgreSQL: a monitored
+//! household nominated by the village with its public notice (printable, numbers masked),
+//! verified by the township only after the notice has run (a fixed clock), confirmed and
+//! marked by the county (the server writes the household's monitoring status, which the
+//! tablets receive), rolled back when the household is identified again; a household without
+//! labour force never marked; withdrawal; every step out of role, scope or order refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+use calamine::Reader;
+use chrono::{Days, NaiveDate};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use zoufang_e2e::{TestApp, on_both_databases};
+use zoufang_schemas::wire::DocId;
+use zoufang_schemas::{
+    EntryId, EntryStatus, LabourSkill, Measure, MeasureKind, MeasureStatus, Relation,
+};
+use zoufang_server::auth::AuthUser;
+use zoufang_server::services::elimination::cases;
+use zoufang_server::services::elimination::life::Step;
+use zoufang_server::store::entities::audit_entry;
+use zoufang_sync::{DocPath, EntrySection};
+
+fn path(p: &str) -> DocPath {
+    DocPath::parse(p).unwrap()
+}
+
+/// The caller as the services see it, for steps taken on a fixed day.
+async fn as_user(app: &TestApp, name: &str) -> AuthUser {
+    let user = zoufang_server::store::users::find_by_username(&app.state.db, name)
+        .await
+        .unwrap()
+        .unwrap();
+    AuthUser {
+        id: user.id,
+        name: user.username.clone(),
+        role: user.role.parse().unwrap(),
+        scope: zoufang_schemas::RegionCode::parse(&user.scope).unwrap(),
+        family: String::new(),
+    }
+}
+
+/// Gives the household's head labour, optionally a measure carried out, and makes it
+/// monitored (a helper proposes, the county approves).
+async fn monitored(app: &TestApp, doc: &DocId, labour: bool, measure_done: bool) {
+    let mut tablet = app.tablet("helper_a").await;
+    tablet.sync().await.unwrap();
+    let record = tablet.tablet.doc(doc).unwrap().read().unwrap();
+    let head = record
+        .active_members()
+        .find(|(_, m)| m.relation == Relation::Head)
+        .unwrap()
+        .0
+        .clone();
+    let skill = if labour {
+        LabourSkill::Ordinary
+    } else {
+        LabourSkill::Lost
+    };
+    tablet
+        .tablet
+        .edit(doc, 1_800_000_001, |e| {
+            e.put(
+                &path(&format!("members.{}.labour_skill", head.as_str())),
+                &skill,
+            )?;
+            e.put(&path("household.no_labour"), &!labour)
+        })
+        .unwrap();
+    if measure_done {
+        let measure = Measure {
+            status: EntryStatus::Active,
+            kind: MeasureKind::Employment,
+            description: Some("公益性岗位".into()),
+            progress: MeasureStatus::Done,
+            funds: Some(6000.0),
+            start_month: None,
+        };
+        let key = EntryId::from_random_bits(u128::from(doc.0[0]) + 7);
+        tablet
+            .tablet
+            .edit(doc, 1_800_000_002, |e| {
+                e.insert_entry(EntrySection::Measures, key.as_str(), &measure)
+            })
+            .unwrap();
+    }
+    tablet.sync().await.unwrap();
+    assert!(
+        tablet.tablet.refused.is_empty(),
+        "{:?}",
+        tablet.tablet.refused
+    );
+    let helper = app.token("helper_a").await;
+    let (status, proposal) = app.post(&helper, "/api/v1/identifications", &json!({
+        "household": doc.to_string(), "category": "UNSTABLE_LIFTED", "risk_types": ["ILLNESS"], "reason": "因病"
+    })).await;
+    assert_eq!(status, 201, "{proposal}");
+    let county = app.token("county").await;
+    let (status, decided) = app
+        .post(
+            &county,
+            &format!("/api/v1/identifications/{}/decision", proposal["id"]),
+            &json!({ "decision": "APPROVED" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+}
+
+async fn monitoring(app: &TestApp, doc: &DocId) -> Value {
+    let county = app.token("county").await;
+    let (_, household) = app.get(&county, &format!("/api/v1/households/{doc}")).await;
+    household["record"]["monitoring"].clone()
+}
+
+async fn audited(app: &TestApp, prefix: &str) -> u64 {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.starts_with(prefix))
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+fn today() -> NaiveDate {
+    zoufang_server::services::clues::day(None).unwrap()
+}
+
+on_both_databases! {
+    async fn four_steps_in_order_after_the_notice_then_back_to_monitoring(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let doc = app.village_a[0];
+        let idle = app.village_a[1];
+        monitored(&app, &doc, true, true).await;
+        monitored(&app, &idle, false, true).await;
+        let helper = app.token("helper_a").await;
+        let supervisor = app.token("supervisor").await;
+        let county = app.token("county").await;
+        let nominate = |d: &DocId, mode: &str| json!({ "household": d.to_string(), "mode": mode, "reason": "务工收入稳定，两不愁三保障巩固" });
+
+        let (status, answer) = app.post(&helper, "/api/v1/eliminations", &nominate(&idle, "NATURAL")).await;
+        assert_eq!((status, answer["code"].as_str()), (409, Some("no-labour-force")), "a household without labour stays monitored");
+        let (status, answer) = app.post(&helper, "/api/v1/eliminations", &nominate(&app.village_a[2], "NATURAL")).await;
+        assert_eq!((status, answer["code"].as_str()), (409, Some("household-not-monitored")));
+        for (token, body, status, code) in [
+            (&county, nominate(&doc, "ASSISTED"), 403, "role-not-allowed"),
+            (&app.token("helper_b").await, nominate(&doc, "ASSISTED"), 404, "not-found"),
+            (&helper, nominate(&doc, "SOMEHOW"), 400, "mode-invalid"),
+            (&helper, json!({ "household": doc.to_string(), "mode": "ASSISTED", "reason": "" }), 400, "reason-missing"),
+        ] {
+            let (got, answer) = app.post(token, "/api/v1/eliminations", &body).await;
+            assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{body}");
+        }
+        let (status, case) = app.post(&helper, "/api/v1/eliminations", &nominate(&doc, "ASSISTED")).await;
+        assert_eq!(status, 201, "{case}");
+        assert_eq!(case["status"], "NOMINATED");
+        assert_eq!(case["nominated_on"], today().to_string());
+        assert_eq!(case["notice_ends"], (today() + Days::new(5)).to_string(), "five days of notice");
+        let (status, answer) = app.post(&supervisor, "/api/v1/eliminations", &nominate(&doc, "ASSISTED")).await;
+        assert_eq!((status, answer["code"].as_str()), (409, Some("case-open")));
+        let id = case["id"].as_i64().unwrap();
+
+        // The public notice: the head, numbers masked.
+        let response = app.client.get(app.url("/api/v1/eliminations/notice.xlsx")).bearer_auth(&supervisor).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let bytes = response.bytes().await.unwrap().to_vec();
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(range.height(), 2, "a header and the nominated household");
+        let row: Vec<String> = (0..10).map(|c| range.get((1, c)).map(|v| v.to_string()).unwrap_or_default()).collect();
+        assert_eq!(row[1], "一村");
+        assert!(row[3].len() == 18 && row[3].contains("**********"), "ID number masked: {row:?}");
+        assert!(row[4].is_empty() || row[4].contains("****"), "phone masked: {row:?}");
+        assert_eq!((row[6].as_str(), row[9].as_str()), ("帮扶消除", case["notice_ends"].as_str().unwrap()));
+
+        // The township verifies only after the notice.
+        let (status, answer) = app.post(&supervisor, &format!("/api/v1/eliminations/{id}/verify"), &json!({})).await;
+        assert_eq!((status, answer["code"].as_str()), (409, Some("notice-period-running")));
+        let township = as_user(&app, "supervisor").await;
+        let last_day = today() + Days::new(5);
+        let refused = cases::take(&app.state, &township, id, Step::Verify, None, last_day).await.unwrap_err();
+        assert_eq!(refused.code(), "notice-period-running");
+        let verified = cases::take(&app.state, &township, id, Step::Verify, Some("核查属实".into()), last_day + Days::new(1)).await.unwrap();
+        assert_eq!(verified.status, "VERIFIED");
+
+        for (token, step, status, code) in [
+            (&supervisor, "confirm", 403, "role-not-allowed"),
+            (&county, "mark", 409, "case-out-of-order"),
+            (&county, "rollback", 409, "case-out-of-order"),
+        ] {
+            let (got, answer) = app.post(token, &format!("/api/v1/eliminations/{id}/{step}"), &json!({})).await;
+            assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{step}");
+        }
+        let (status, answer) = app.post(&county, &format!("/api/v1/eliminations/{id}/skip"), &json!({})).await;
+        assert_eq!((status, answer["code"].as_str()), (404, Some("not-found")));
+        let far_county = {
+            zoufang_server::services::accounts::add_user(&app.state, "test", "far_county", zoufang_e2e::PASSWORD, zoufang_schemas::Role::CountyOfficer, &zoufang_schemas::RegionCode::parse("652823").unwrap()).await.unwrap();
+            app.token("far_county").await
+        };
+        let (status, _) = app.post(&far_county, &format!("/api/v1/eliminations/{id}/confirm"), &json!({})).await;
+        assert_eq!(status, 404, "another county");
+        let (status, confirmed) = app.post(&county, &format!("/api/v1/eliminations/{id}/confirm"), &json!({ "note": "县级核实" })).await;
+        assert_eq!((status, confirmed["status"].as_str()), (200, Some("CONFIRMED")), "{confirmed}");
+        assert_eq!(monitoring(&app, &doc).await["risk_eliminated"], false, "not marked before the last step");
+        let (status, marked) = app.post(&county, &format!("/api/v1/eliminations/{id}/mark"), &json!({})).await;
+        assert_eq!((status, marked["status"].as_str()), (200, Some("MARKED")), "{marked}");
+        let month = today().format("%Y-%m").to_string();
+        assert_eq!(marked["marked_month"], month.as_str());
+        let status_now = monitoring(&app, &doc).await;
+        assert_eq!((status_now["risk_eliminated"].clone(), status_now["elimination_mode"].clone(), status_now["eliminated_month"].clone()), (json!(true), json!("ASSISTED"), json!(month)));
+        let mut tablet = app.tablet("helper_a").await;
+        tablet.sync().await.unwrap();
+        assert_eq!(tablet.tablet.doc(&doc).unwrap().get_as::<bool>(&path("monitoring.risk_eliminated")).unwrap(), Some(true), "the tablets receive the mark");
+        let (_, shown) = app.get(&helper, &format!("/api/v1/eliminations/{id}")).await;
+        let steps: Vec<&str> = shown["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
+        assert_eq!(steps, ["NOMINATE", "VERIFY", "CONFIRM", "MARK"]);
+
+        // A new risk: identified again, the household returns to monitoring and the case is
+        // rolled back, its history kept.
+        let (status, proposal) = app.post(&helper, "/api/v1/identifications", &json!({
+            "household": doc.to_string(), "category": "SUDDEN_HARDSHIP", "risk_types": ["ACCIDENT"], "reason": "意外受伤"
+        })).await;
+        assert_eq!(status, 201, "an eliminated household may be proposed again: {proposal}");
+        app.post(&county, &format!("/api/v1/identifications/{}/decision", proposal["id"]), &json!({ "decision": "APPROVED" })).await;
+        assert_eq!(monitoring(&app, &doc).await["risk_eliminated"], false);
+        let (_, shown) = app.get(&county, &format!("/api/v1/eliminations/{id}")).await;
+        assert_eq!(shown["status"], "ROLLED_BACK");
+        assert_eq!(shown["steps"].as_array().unwrap().len(), 5);
+        assert_eq!(audited(&app, "elimination.").await, 4, "nominate, verify, confirm, mark");
+        app.teardown().await;
+    }
+
+    async fn labour_lost_before_marking_stops_the_case_which_is_withdrawn(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let doc = app.village_a[2];
+        monitored(&app, &doc, true, false).await;
+        let supervisor = app.token("supervisor").await;
+        let county = app.token("county").await;
+        let (status, answer) = app.post(&supervisor, "/api/v1/eliminations", &json!({ "household": doc.to_string(), "mode": "ASSISTED", "reason": "收入稳定" })).await;
+        assert_eq!((status, answer["code"].as_str()), (409, Some("measure-missing")), "ASSISTED needs a measure carried out");
+        let (status, case) = app.post(&supervisor, "/api/v1/eliminations", &json!({ "household": doc.to_string(), "mode": "NATURAL", "reason": "收入自然增长" })).await;
+        assert_eq!(status, 201, "{case}");
+        let id = case["id"].as_i64().unwrap();
+        let township = as_user(&app, "supervisor").await;
+        cases::take(&app.state, &township, id, Step::Verify, None, today() + Days::new(6)).await.unwrap();
+        let (status, _) = app.post(&county, &format!("/api/v1/eliminations/{id}/confirm"), &json!({})).await;
+        assert_eq!(status, 200);
+        // The only worker can no longer work.
+        let mut tablet = app.tablet("helper_a").await;
+        tablet.sync().await.unwrap();
+        tablet.tablet.edit(&doc, 1_800_000_100, |e| e.put(&path("household.no_labour"), &true)).unwrap();
+        tablet.sync().await.unwrap();
+        let (status, answer) = app.post(&county, &format!("/api/v1/eliminations/{id}/mark"), &json!({})).await;
+        assert_eq!((status, answer["code"].as_str()), (409, Some("no-labour-force")));
+        assert_eq!(monitoring(&app, &doc).await["risk_eliminated"], false, "still monitored");
+        let (status, answer) = app.post(&app.token("helper_a").await, &format!("/api/v1/eliminations/{id}/withdraw"), &json!({})).await;
+        assert_eq!((status, answer["code"].as_str()), (403, Some("role-not-allowed")), "not the helper's nomination");
+        let (status, withdrawn) = app.post(&supervisor, &format!("/api/v1/eliminations/{id}/withdraw"), &json!({ "note": "缺劳动力" })).await;
+        assert_eq!((status, withdrawn["status"].as_str()), (200, Some("WITHDRAWN")));
+        let (_, listed) = app.get(&county, "/api/v1/eliminations?status=WITHDRAWN").await;
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        let (status, _) = app.get(&county, "/api/v1/eliminations?status=GONE").await;
+        assert_eq!(status, 400);
+        let (_, none) = app.get(&app.token("other_supervisor").await, "/api/v1/eliminations").await;
+        assert_eq!(none, json!([]), "another township sees none");
+        app.teardown().await;
+    }
+}
