@@ -26,6 +26,7 @@ pub mod images;
 pub mod import_files;
 pub mod load;
 pub mod proxy;
+pub mod workflows;
 
 /// An HTTP client that never reuses a connection the server may be closing: idle
 /// connections are dropped well before the server's keep-alive (5 s) ends them.

@@ -208,4 +208,28 @@ on_both_databases! {
         assert_eq!(household["record"]["household"]["monitor_category"], "SUDDEN_HARDSHIP");
         app.teardown().await;
     }
+
+    async fn a_township_nominates_a_household_for_risk_elimination_in_a_real_browser(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let target = app.village_a[0];
+        zoufang_e2e::workflows::monitored(&app, &target, true, true).await;
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots").join(format!("elimination-{backend:?}").to_lowercase());
+        let browser = Browser::start(&app.address, &shots).await;
+        sign_in(&browser, "supervisor").await;
+        browser.click("nav a[href='/console/elimination']").await;
+        assert_eq!(browser.path().await, "/console/elimination");
+        browser.type_into("#nominate-household", &target.to_string()).await;
+        browser.select("#nominate-mode", "ASSISTED").await;
+        browser.type_into("#nominate-reason", "公益性岗位稳定就业，收入超过监测标准").await;
+        browser.screenshot("nomination").await;
+        browser.click("#nominate-submit").await;
+        let row = browser.text("#cases tbody tr").await;
+        assert!(row.contains("帮扶消除") && row.contains("NOMINATED"), "{row}");
+        browser.screenshot("nominated").await;
+        browser.click("#cases .step-withdraw button").await;
+        let row = browser.text("#cases tbody tr").await;
+        assert!(row.contains("WITHDRAWN"), "{row}");
+        browser.close().await;
+        app.teardown().await;
+    }
 }

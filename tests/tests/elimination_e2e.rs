@@ -11,16 +11,15 @@ use calamine::Reader;
 use chrono::{Days, NaiveDate};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use zoufang_e2e::console::Console;
+use zoufang_e2e::workflows;
 use zoufang_e2e::{TestApp, on_both_databases};
 use zoufang_schemas::wire::DocId;
-use zoufang_schemas::{
-    EntryId, EntryStatus, LabourSkill, Measure, MeasureKind, MeasureStatus, Relation,
-};
 use zoufang_server::auth::AuthUser;
 use zoufang_server::services::elimination::cases;
 use zoufang_server::services::elimination::life::Step;
 use zoufang_server::store::entities::audit_entry;
-use zoufang_sync::{DocPath, EntrySection};
+use zoufang_sync::DocPath;
 
 fn path(p: &str) -> DocPath {
     DocPath::parse(p).unwrap()
@@ -39,72 +38,6 @@ async fn as_user(app: &TestApp, name: &str) -> AuthUser {
         scope: zoufang_schemas::RegionCode::parse(&user.scope).unwrap(),
         family: String::new(),
     }
-}
-
-/// Gives the household's head labour, optionally a measure carried out, and makes it
-/// monitored (a helper proposes, the county approves).
-async fn monitored(app: &TestApp, doc: &DocId, labour: bool, measure_done: bool) {
-    let mut tablet = app.tablet("helper_a").await;
-    tablet.sync().await.unwrap();
-    let record = tablet.tablet.doc(doc).unwrap().read().unwrap();
-    let head = record
-        .active_members()
-        .find(|(_, m)| m.relation == Relation::Head)
-        .unwrap()
-        .0
-        .clone();
-    let skill = if labour {
-        LabourSkill::Ordinary
-    } else {
-        LabourSkill::Lost
-    };
-    tablet
-        .tablet
-        .edit(doc, 1_800_000_001, |e| {
-            e.put(
-                &path(&format!("members.{}.labour_skill", head.as_str())),
-                &skill,
-            )?;
-            e.put(&path("household.no_labour"), &!labour)
-        })
-        .unwrap();
-    if measure_done {
-        let measure = Measure {
-            status: EntryStatus::Active,
-            kind: MeasureKind::Employment,
-            description: Some("公益性岗位".into()),
-            progress: MeasureStatus::Done,
-            funds: Some(6000.0),
-            start_month: None,
-        };
-        let key = EntryId::from_random_bits(u128::from(doc.0[0]) + 7);
-        tablet
-            .tablet
-            .edit(doc, 1_800_000_002, |e| {
-                e.insert_entry(EntrySection::Measures, key.as_str(), &measure)
-            })
-            .unwrap();
-    }
-    tablet.sync().await.unwrap();
-    assert!(
-        tablet.tablet.refused.is_empty(),
-        "{:?}",
-        tablet.tablet.refused
-    );
-    let helper = app.token("helper_a").await;
-    let (status, proposal) = app.post(&helper, "/api/v1/identifications", &json!({
-        "household": doc.to_string(), "category": "UNSTABLE_LIFTED", "risk_types": ["ILLNESS"], "reason": "因病"
-    })).await;
-    assert_eq!(status, 201, "{proposal}");
-    let county = app.token("county").await;
-    let (status, decided) = app
-        .post(
-            &county,
-            &format!("/api/v1/identifications/{}/decision", proposal["id"]),
-            &json!({ "decision": "APPROVED" }),
-        )
-        .await;
-    assert_eq!(status, 200, "{decided}");
 }
 
 async fn monitoring(app: &TestApp, doc: &DocId) -> Value {
@@ -130,8 +63,8 @@ on_both_databases! {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let doc = app.village_a[0];
         let idle = app.village_a[1];
-        monitored(&app, &doc, true, true).await;
-        monitored(&app, &idle, false, true).await;
+        workflows::monitored(&app, &doc, true, true).await;
+        workflows::monitored(&app, &idle, false, true).await;
         let helper = app.token("helper_a").await;
         let supervisor = app.token("supervisor").await;
         let county = app.token("county").await;
@@ -232,7 +165,7 @@ on_both_databases! {
     async fn labour_lost_before_marking_stops_the_case_which_is_withdrawn(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let doc = app.village_a[2];
-        monitored(&app, &doc, true, false).await;
+        workflows::monitored(&app, &doc, true, false).await;
         let supervisor = app.token("supervisor").await;
         let county = app.token("county").await;
         let (status, answer) = app.post(&supervisor, "/api/v1/eliminations", &json!({ "household": doc.to_string(), "mode": "ASSISTED", "reason": "收入稳定" })).await;
@@ -262,6 +195,47 @@ on_both_databases! {
         assert_eq!(status, 400);
         let (_, none) = app.get(&app.token("other_supervisor").await, "/api/v1/eliminations").await;
         assert_eq!(none, json!([]), "another township sees none");
+        app.teardown().await;
+    }
+
+    async fn the_console_nominates_takes_steps_and_prints_the_notice(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let doc = app.village_a[0];
+        workflows::monitored(&app, &doc, true, true).await;
+        let helper = Console::signed_in(&app, "helper_a").await;
+        let page = helper.get("/console/elimination").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"nominate-form\""));
+        let fields = [("household", doc.to_string()), ("mode", "ASSISTED".to_owned()), ("reason", "稳定就业".to_owned())];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut forged = vec![("csrf", "forged")];
+        forged.extend_from_slice(&fields);
+        assert_eq!(helper.post("/console/elimination/nominations", &forged).await.status, 403);
+        let page = helper.submit("/console/elimination", "/console/elimination/nominations", &fields).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let county_token = app.token("county").await;
+        let (_, cases) = app.get(&county_token, "/api/v1/eliminations").await;
+        let id = cases[0]["id"].as_i64().unwrap();
+        let page = helper.get("/console/elimination").await;
+        assert!(page.body.contains(&format!("/console/elimination/{id}/withdraw")), "the nominating helper may withdraw");
+        assert!(!page.body.contains(&format!("/console/elimination/{id}/verify")), "a helper does not verify");
+        let page = helper.submit("/console/elimination", &format!("/console/elimination/{id}/confirm"), &[]).await;
+        assert_eq!(page.status, 403);
+        let supervisor = Console::signed_in(&app, "supervisor").await;
+        let page = supervisor.submit("/console/elimination", &format!("/console/elimination/{id}/verify"), &[]).await;
+        assert_eq!(page.status, 409, "the notice is running");
+        let (status, headers, body) = supervisor.download("/console/elimination/notice.xlsx").await;
+        assert_eq!(status, 200);
+        assert!(headers["content-disposition"].to_str().unwrap().contains("elimination-notice.xlsx"));
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(body)).unwrap();
+        assert_eq!(book.worksheet_range_at(0).unwrap().unwrap().height(), 2);
+        let page = helper.submit("/console/elimination", &format!("/console/elimination/{id}/withdraw"), &[("note", "再观察")]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let (_, case) = app.get(&county_token, &format!("/api/v1/eliminations/{id}")).await;
+        assert_eq!(case["status"], "WITHDRAWN");
+        assert_eq!(case["steps"][1]["note"], "再观察");
+        zoufang_server::services::accounts::add_user(&app.state, "test", "health", zoufang_e2e::PASSWORD, zoufang_schemas::Role::Department, &zoufang_schemas::RegionCode::parse("652822").unwrap()).await.unwrap();
+        assert_eq!(Console::signed_in(&app, "health").await.get("/console/elimination").await.status, 403);
         app.teardown().await;
     }
 }

@@ -247,6 +247,21 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("approve_identification", "认定纳入", "Identify"),
     ("reject_identification", "不予纳入", "Do not identify"),
     ("withdraw", "撤回", "Withdraw"),
+    ("elimination", "风险消除", "Risk elimination"),
+    (
+        "elimination_note",
+        "提名公示 → 核查核准(公示期满后)→ 核实确认 → 公告标注;整户无劳动能力的不标注风险消除。",
+        "Nomination and public notice → verification (after the notice) → confirmation → announcement and marking; a household without labour force is not marked.",
+    ),
+    ("notice_xlsx", "公示名单 XLSX", "Public notice XLSX"),
+    ("nominate", "提名风险消除", "Nominate"),
+    ("elimination_mode", "消除方式", "Mode"),
+    ("notice_days", "公示天数", "Days of notice"),
+    ("notice_period", "公示期", "Notice"),
+    ("step_verify", "核查核准", "Verify"),
+    ("step_confirm", "核实确认", "Confirm"),
+    ("step_mark", "公告标注", "Mark eliminated"),
+    ("step_rollback", "返回监测", "Roll back"),
 ];
 
 /// The words of `lang`.

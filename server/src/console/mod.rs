@@ -9,6 +9,7 @@
 //! template in `templates/` (listed in [`render`]), its words in [`i18n`] and its entry in
 //! the navigation.
 
+pub mod form_fields;
 pub mod i18n;
 pub mod labels;
 pub mod pages;
@@ -18,7 +19,8 @@ pub mod upload_form;
 
 use actix_web::web;
 use pages::{
-    accounts, auth, clues, conflicts, county, households, identification, imports, reviews,
+    accounts, auth, clues, conflicts, county, elimination, households, identification, imports,
+    reviews,
 };
 
 /// Mounts the console's pages.
@@ -61,5 +63,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(identification::propose)
         .service(identification::set_threshold)
         .service(identification::scan_now)
-        .service(identification::step);
+        .service(identification::step)
+        .service(elimination::page)
+        .service(elimination::nominate)
+        .service(elimination::notice)
+        .service(elimination::take_step);
 }

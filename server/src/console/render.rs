@@ -40,6 +40,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "identification.html",
         include_str!("templates/identification.html"),
     ),
+    (
+        "elimination.html",
+        include_str!("templates/elimination.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -82,6 +86,9 @@ fn navigation(role: Role) -> Vec<NavItem> {
     }
     if crate::services::identification::READERS.contains(&role) {
         nav.push(item("/console/identification", "identification"));
+    }
+    if crate::services::elimination::READERS.contains(&role) {
+        nav.push(item("/console/elimination", "elimination"));
     }
     if matches!(
         role,
@@ -197,7 +204,8 @@ mod tests {
                 "/console/coverage",
                 "/console/findings",
                 "/console/clues",
-                "/console/identification"
+                "/console/identification",
+                "/console/elimination"
             ]
         );
         assert!(hrefs(Role::TownshipSupervisor).contains(&"/console/conflicts"));

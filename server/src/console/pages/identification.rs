@@ -2,6 +2,7 @@
 //! level), the flagged households with a proposal form for the village's helpers and the
 //! township, and the proposals with the county's decision and the proposer's withdrawal.
 
+use crate::console::form_fields::checked;
 use crate::console::pages::local_time;
 use crate::console::render::{self, see_other};
 use crate::console::session::{ConsoleError, ConsoleUser};
@@ -13,7 +14,6 @@ use crate::services::identification::thresholds::ThresholdKind;
 use crate::services::identification::{self, proposals, scan};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use std::collections::BTreeMap;
 use zoufang_schemas::{MonitorCategory, RiskType, Role};
 
 /// The page.
@@ -77,44 +77,6 @@ pub async fn page(
             may_scan => matches!(role, Role::CountyOfficer | Role::PrefectureOfficer | Role::Admin),
         },
     ))
-}
-
-/// A form body whose fields may repeat (the risk type check boxes).
-struct Fields(BTreeMap<String, Vec<String>>);
-
-impl Fields {
-    fn parse(body: &[u8]) -> Self {
-        let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (key, value) in form_urlencoded::parse(body) {
-            fields
-                .entry(key.into_owned())
-                .or_default()
-                .push(value.into_owned());
-        }
-        Self(fields)
-    }
-
-    fn one(&self, key: &str) -> &str {
-        self.0
-            .get(key)
-            .and_then(|v| v.first())
-            .map_or("", String::as_str)
-    }
-
-    fn all(&self, key: &str) -> &[String] {
-        self.0.get(key).map_or(&[], Vec::as_slice)
-    }
-
-    fn optional(&self, key: &str) -> Option<String> {
-        Some(self.one(key).trim().to_owned()).filter(|v| !v.is_empty())
-    }
-}
-
-/// Checks the form's token, then reads it.
-fn checked(who: &ConsoleUser, body: &[u8]) -> Result<Fields, ConsoleError> {
-    let fields = Fields::parse(body);
-    who.check_csrf(fields.one("csrf"))?;
-    Ok(fields)
 }
 
 /// A helper or the township proposes a household.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clues;
 pub mod conflicts;
 pub mod county;
+pub mod elimination;
 pub mod households;
 pub mod identification;
 pub mod imports;
