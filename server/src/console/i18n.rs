@@ -262,6 +262,18 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("step_confirm", "核实确认", "Confirm"),
     ("step_mark", "公告标注", "Mark eliminated"),
     ("step_rollback", "返回监测", "Roll back"),
+    ("natural_changes", "自然增减台账", "Natural changes"),
+    (
+        "village_or_township",
+        "填写村或乡镇区划代码",
+        "A village or township code",
+    ),
+    ("increase", "增加(人)", "Increase (people)"),
+    ("decrease", "减少(人)", "Decrease (people)"),
+    ("member", "成员", "Member"),
+    ("change_kind", "变动类型", "Change"),
+    ("date", "日期", "Date"),
+    ("recorded_by", "登记人", "Recorded by"),
 ];
 
 /// The words of `lang`.

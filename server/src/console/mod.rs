@@ -20,7 +20,7 @@ pub mod upload_form;
 use actix_web::web;
 use pages::{
     accounts, auth, clues, conflicts, county, elimination, households, identification, imports,
-    reviews,
+    natural_changes, reviews,
 };
 
 /// Mounts the console's pages.
@@ -67,5 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(elimination::page)
         .service(elimination::nominate)
         .service(elimination::notice)
-        .service(elimination::take_step);
+        .service(elimination::take_step)
+        .service(natural_changes::page)
+        .service(natural_changes::download);
 }

@@ -44,6 +44,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "elimination.html",
         include_str!("templates/elimination.html"),
     ),
+    (
+        "natural_changes.html",
+        include_str!("templates/natural_changes.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -89,6 +93,9 @@ fn navigation(role: Role) -> Vec<NavItem> {
     }
     if crate::services::elimination::READERS.contains(&role) {
         nav.push(item("/console/elimination", "elimination"));
+    }
+    if crate::services::natural_ledger::READERS.contains(&role) {
+        nav.push(item("/console/natural-changes", "natural_changes"));
     }
     if matches!(
         role,
@@ -177,6 +184,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_template_file_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/console/templates");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".html"))
+            .collect();
+        files.sort();
+        let mut compiled: Vec<String> = TEMPLATES.iter().map(|(n, _)| (*n).to_owned()).collect();
+        compiled.sort();
+        assert_eq!(files, compiled);
+    }
+
+    #[test]
     fn every_template_parses_and_escapes_what_it_shows() {
         for (name, _) in TEMPLATES {
             assert!(ENVIRONMENT.get_template(name).is_ok(), "{name}");
@@ -205,7 +226,8 @@ mod tests {
                 "/console/findings",
                 "/console/clues",
                 "/console/identification",
-                "/console/elimination"
+                "/console/elimination",
+                "/console/natural-changes"
             ]
         );
         assert!(hrefs(Role::TownshipSupervisor).contains(&"/console/conflicts"));

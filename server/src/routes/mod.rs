@@ -12,6 +12,7 @@ pub mod households;
 pub mod hygiene;
 pub mod identification;
 pub mod imports;
+pub mod natural_changes;
 pub mod openapi;
 pub mod photos;
 pub mod reviews;
@@ -87,5 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(elimination::nominate)
         .service(elimination::notice_xlsx)
         .service(elimination::show)
-        .service(elimination::step);
+        .service(elimination::step)
+        .service(natural_changes::ledger)
+        .service(natural_changes::ledger_xlsx);
 }

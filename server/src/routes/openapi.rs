@@ -48,6 +48,7 @@ impl Modify for BearerAuth {
         super::identification::thresholds, super::identification::set_threshold,
         super::elimination::list, super::elimination::nominate, super::elimination::notice_xlsx,
         super::elimination::show, super::elimination::step,
+        super::natural_changes::ledger, super::natural_changes::ledger_xlsx,
         spec,
     ),
     modifiers(&BearerAuth)
