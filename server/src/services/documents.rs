@@ -10,6 +10,24 @@ use zoufang_schemas::wire::DocId;
 use zoufang_sync::HouseholdDoc;
 use zoufang_sync::automerge::Automerge;
 
+/// A household's current document and the record it reads as, by its id as stored;
+/// `None` when the id is not a document's, there is no such document, or it does not read
+/// as the form (listings skip it).
+pub async fn current_record(
+    state: &AppState,
+    doc: &str,
+) -> Result<Option<(LoadedDoc, HouseholdRecord)>, ApiError> {
+    let Some(id) = DocId::parse(doc) else {
+        return Ok(None);
+    };
+    let Some(loaded) = load_at(state, &state.db, &id, None).await? else {
+        return Ok(None);
+    };
+    Ok(zoufang_sync::read_record(&loaded.doc)
+        .ok()
+        .map(|record| (loaded, record)))
+}
+
 /// A document at `version`, from the cache or the database.
 pub async fn load_at<C: ConnectionTrait>(
     state: &AppState,

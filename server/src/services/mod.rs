@@ -21,3 +21,13 @@ pub mod scale_report;
 pub mod server_write;
 pub mod sessions;
 pub mod sync;
+
+/// The roles that work on the households of their region: everyone but departments, who
+/// see only their own uploads.
+pub const REGION_ROLES: &[zoufang_schemas::Role] = &[
+    zoufang_schemas::Role::Helper,
+    zoufang_schemas::Role::TownshipSupervisor,
+    zoufang_schemas::Role::CountyOfficer,
+    zoufang_schemas::Role::PrefectureOfficer,
+    zoufang_schemas::Role::Admin,
+];

@@ -11,18 +11,11 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{EntryStatus, NaturalChangeKind, Quarter, Relation, Role};
 use zoufang_sync::automerge::{self, Automerge, ReadDoc};
 
 /// Roles that read the ledger.
-pub const READERS: &[Role] = &[
-    Role::Helper,
-    Role::TownshipSupervisor,
-    Role::CountyOfficer,
-    Role::PrefectureOfficer,
-    Role::Admin,
-];
+pub const READERS: &[Role] = crate::services::REGION_ROLES;
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -137,14 +130,9 @@ pub async fn ledger(
     let mut lines = Vec::new();
     let mut creators: Vec<(usize, String)> = Vec::new();
     for (doc_key, region_code) in docs {
-        let Some(id) = DocId::parse(&doc_key) else {
-            continue;
-        };
-        let Some(loaded) = crate::services::documents::load_at(state, &state.db, &id, None).await?
+        let Some((loaded, record)) =
+            crate::services::documents::current_record(state, &doc_key).await?
         else {
-            continue;
-        };
-        let Ok(record) = zoufang_sync::read_record(&loaded.doc) else {
             continue;
         };
         let head = record

@@ -22,13 +22,7 @@ use zoufang_schemas::id_number::mask_id_number;
 use zoufang_schemas::{ClueSource, ClueType, RiskClue, Role, Task, TaskKind, VerifyStatus};
 
 /// Roles that see clues of their region.
-pub const CLUE_READERS: &[Role] = &[
-    Role::Helper,
-    Role::TownshipSupervisor,
-    Role::CountyOfficer,
-    Role::PrefectureOfficer,
-    Role::Admin,
-];
+pub const CLUE_READERS: &[Role] = crate::services::REGION_ROLES;
 
 /// The department of a department account (403 `department-missing` when none is set).
 pub async fn department_of(state: &AppState, user: &AuthUser) -> Result<Department, ApiError> {

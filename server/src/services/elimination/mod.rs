@@ -17,13 +17,7 @@ use serde::Serialize;
 use zoufang_schemas::{EliminationMode, Role};
 
 /// Roles that see the cases of their region.
-pub const READERS: &[Role] = &[
-    Role::Helper,
-    Role::TownshipSupervisor,
-    Role::CountyOfficer,
-    Role::PrefectureOfficer,
-    Role::Admin,
-];
+pub const READERS: &[Role] = crate::services::REGION_ROLES;
 
 /// A case as the roles of its region see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

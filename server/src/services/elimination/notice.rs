@@ -11,7 +11,6 @@ use crate::store::elimination as store;
 use rust_xlsxwriter::{Format, Workbook};
 use std::collections::BTreeMap;
 use zoufang_schemas::id_number::mask_id_number;
-use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{EliminationMode, Relation};
 
 const HEADERS: [&str; 10] = [
@@ -55,15 +54,9 @@ pub async fn lines(
     };
     let mut out = Vec::new();
     for case in store::cases_under(&state.db, scope, Some(life::NOMINATED)).await? {
-        let Some(doc) = DocId::parse(&case.doc_id) else {
-            continue;
-        };
-        let Some(loaded) =
-            crate::services::documents::load_at(state, &state.db, &doc, None).await?
+        let Some((_, record)) =
+            crate::services::documents::current_record(state, &case.doc_id).await?
         else {
-            continue;
-        };
-        let Ok(record) = zoufang_sync::read_record(&loaded.doc) else {
             continue;
         };
         let head = record

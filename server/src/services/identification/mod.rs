@@ -20,13 +20,7 @@ use std::collections::BTreeMap;
 use zoufang_schemas::{MonitorCategory, Role};
 
 /// Roles that see the proposals and flags of their region.
-pub const READERS: &[Role] = &[
-    Role::Helper,
-    Role::TownshipSupervisor,
-    Role::CountyOfficer,
-    Role::PrefectureOfficer,
-    Role::Admin,
-];
+pub const READERS: &[Role] = crate::services::REGION_ROLES;
 
 /// An identification proposal as the roles of its region see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
