@@ -1,7 +1,9 @@
 //! Entries of a household other than members: assistance measures, natural changes, visits
 //! and photo evidence. Field names are part of the protocol.
 
-use crate::enums::{EntryStatus, MeasureKind, MeasureStatus, NaturalChangeKind, PhotoSubject};
+use crate::enums::{
+    Department, EntryStatus, MeasureKind, MeasureStatus, NaturalChangeKind, PhotoSubject,
+};
 use crate::values::{CodeSet, EntryId, PhotoHash, Quarter, YearMonth};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -25,9 +27,41 @@ pub struct Measure {
     pub funds: Option<f64>,
     /// Month the measure started.
     pub start_month: Option<YearMonth>,
+    /// Month it is planned to end.
+    pub planned_end: Option<YearMonth>,
+    /// The department responsible for it.
+    pub department: Option<Department>,
+    /// Photos evidencing it.
+    #[serde(default)]
+    pub photos: CodeSet<PhotoHash>,
+    /// The quarter of its last implementation check.
+    pub checked_quarter: Option<Quarter>,
+    /// Whether the last check found it carried out.
+    pub carried_out: Option<bool>,
+    /// What the last check found.
+    #[schemars(length(max = 500))]
+    pub check_note: Option<String>,
 }
 
 impl Measure {
+    /// An active measure of `kind` at `progress`, nothing else recorded.
+    pub fn new(kind: MeasureKind, progress: MeasureStatus) -> Self {
+        Self {
+            status: EntryStatus::Active,
+            kind,
+            description: None,
+            progress,
+            funds: None,
+            start_month: None,
+            planned_end: None,
+            department: None,
+            photos: CodeSet::default(),
+            checked_quarter: None,
+            carried_out: None,
+            check_note: None,
+        }
+    }
+
     /// Not removed.
     pub fn is_active(&self) -> bool {
         self.status == EntryStatus::Active

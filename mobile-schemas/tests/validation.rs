@@ -201,17 +201,8 @@ fn measures_satisfy_the_consistency_rules() {
         (11, MeasureKind::Water),
         (12, MeasureKind::Employment),
     ] {
-        r.measures.insert(
-            id(n),
-            Measure {
-                status: EntryStatus::Active,
-                kind,
-                description: None,
-                progress: MeasureStatus::InProgress,
-                funds: None,
-                start_month: None,
-            },
-        );
+        r.measures
+            .insert(id(n), Measure::new(kind, MeasureStatus::InProgress));
     }
     let report = validate(&r);
     assert_eq!(report.warnings().count(), 0, "{:?}", report.issues);

@@ -110,7 +110,7 @@ fn form_accepts(path: &DocPath, value: &Json) -> Result<(), String> {
 }
 
 impl Tablet {
-    async fn edit_doc<O>(
+    pub(crate) async fn edit_doc<O>(
         &self,
         household: &str,
         f: impl FnOnce(&mut HouseholdDoc) -> Result<O, TabletError>,

@@ -18,6 +18,7 @@ pub mod cli;
 mod edits;
 pub mod error;
 mod findings;
+mod measures;
 mod proposals;
 pub mod store;
 mod sync;
@@ -27,6 +28,7 @@ mod views;
 
 pub use edits::{ChangeInput, MemberInput, SetOutcome};
 pub use error::TabletError;
+pub use measures::MeasureInput;
 pub use sync::SyncSummary;
 pub use tablet::Tablet;
 pub use views::{HouseholdRow, HouseholdView, Status};

@@ -3,9 +3,7 @@
 use crate::TestApp;
 use serde_json::json;
 use zoufang_schemas::wire::DocId;
-use zoufang_schemas::{
-    EntryId, EntryStatus, LabourSkill, Measure, MeasureKind, MeasureStatus, Relation,
-};
+use zoufang_schemas::{EntryId, LabourSkill, Measure, MeasureKind, MeasureStatus, Relation};
 use zoufang_sync::{DocPath, EntrySection};
 
 fn path(p: &str) -> DocPath {
@@ -41,12 +39,9 @@ pub async fn monitored(app: &TestApp, doc: &DocId, labour: bool, measure_done: b
         .unwrap();
     if measure_done {
         let measure = Measure {
-            status: EntryStatus::Active,
-            kind: MeasureKind::Employment,
             description: Some("公益性岗位".into()),
-            progress: MeasureStatus::Done,
             funds: Some(6000.0),
-            start_month: None,
+            ..Measure::new(MeasureKind::Employment, MeasureStatus::Done)
         };
         let key = EntryId::from_random_bits(u128::from(doc.0[0]) + 7);
         tablet

@@ -23,17 +23,7 @@ fn member(name: &str, sex: Sex, relation: Relation, id_number: Option<&str>) -> 
 
 fn measure(kind: MeasureKind) -> (EntryId, Measure) {
     let key = EntryId::from_random_bits(0x77 + kind as u128);
-    (
-        key,
-        Measure {
-            status: EntryStatus::Active,
-            kind,
-            description: None,
-            progress: MeasureStatus::Done,
-            funds: None,
-            start_month: None,
-        },
-    )
+    (key, Measure::new(kind, MeasureStatus::Done))
 }
 
 fn event(

@@ -3,12 +3,15 @@
 use super::output::Report;
 use crate::edits::{ChangeInput, MemberInput};
 use crate::error::TabletError;
+use crate::measures::{MeasureInput, code};
 use crate::tablet::Tablet;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
-use zoufang_schemas::{CodeEnum, NaturalChangeKind, PhotoSubject, Relation, Sex};
+use zoufang_schemas::{
+    CodeEnum, EntryId, NaturalChangeKind, PhotoSubject, Quarter, Relation, Sex, YearMonth,
+};
 
 /// The Zoufang reference tablet: offline household visits, synced with the server.
 #[derive(Debug, Parser)]
@@ -80,6 +83,11 @@ pub enum Command {
     Visit {
         #[command(subcommand)]
         action: VisitAction,
+    },
+    /// Add an assistance measure, change it, or record its quarterly check.
+    Measure {
+        #[command(subcommand)]
+        action: MeasureAction,
     },
     /// Add a photo (queued for upload).
     Photo {
@@ -175,6 +183,64 @@ pub enum ChangeAction {
         #[arg(long)]
         date: Option<NaiveDate>,
         /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// `measure` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MeasureAction {
+    /// Add a measure, e.g. `measure add 0b6f EMPLOYMENT --progress IN_PROGRESS`.
+    Add {
+        /// Household id.
+        household: String,
+        /// One of the twelve: INDUSTRY, FINANCE, EMPLOYMENT, HOUSING, WATER, HEALTH,
+        /// EDUCATION, SOCIAL, RELOCATION, SOCIAL_SECURITY, DEDICATED_HELPER, RISK_FUND.
+        kind: String,
+        /// PLANNED, IN_PROGRESS or DONE.
+        #[arg(long, default_value = "PLANNED")]
+        progress: String,
+        /// What is done.
+        #[arg(long)]
+        description: Option<String>,
+        /// The department responsible, e.g. HUMAN_RESOURCES.
+        #[arg(long)]
+        department: Option<String>,
+        /// Funds in yuan.
+        #[arg(long)]
+        funds: Option<f64>,
+        /// Month it started, YYYY-MM.
+        #[arg(long)]
+        start: Option<String>,
+        /// Month it is planned to end, YYYY-MM.
+        #[arg(long)]
+        planned_end: Option<String>,
+    },
+    /// Set one field of a measure, e.g. `measure set 0b6f <measure> progress DONE`.
+    Set {
+        /// Household id.
+        household: String,
+        /// Measure id.
+        measure: String,
+        /// progress, funds, description, department, start_month, planned_end.
+        field: String,
+        /// The value.
+        value: String,
+    },
+    /// Record the quarter's implementation check of a measure.
+    Check {
+        /// Household id.
+        household: String,
+        /// Measure id.
+        measure: String,
+        /// The quarter, e.g. 2026Q4.
+        #[arg(long)]
+        quarter: String,
+        /// Whether it was carried out: true or false.
+        #[arg(long)]
+        carried_out: bool,
+        /// What was found.
         #[arg(long)]
         note: Option<String>,
     },
@@ -337,6 +403,7 @@ pub(super) async fn execute(
                 .await?;
             Report::Created("visit", id.to_string())
         }
+        Command::Measure { action } => measure(tablet, action).await?,
         Command::Photo {
             action:
                 PhotoAction::Add {
@@ -372,5 +439,62 @@ pub(super) async fn execute(
             Report::Done(format!("proposal for {id} kept; sent at the next sync"))
         }
         Command::Status => Report::Status(Box::new(tablet.status().await?)),
+    })
+}
+
+fn month(text: Option<String>) -> Result<Option<YearMonth>, TabletError> {
+    text.map(|t| YearMonth::parse(t.trim()).map_err(|e| TabletError::Invalid(e.to_string())))
+        .transpose()
+}
+
+async fn measure(tablet: &Tablet, action: MeasureAction) -> Result<Report, TabletError> {
+    Ok(match action {
+        MeasureAction::Add {
+            household,
+            kind,
+            progress,
+            description,
+            department,
+            funds,
+            start,
+            planned_end,
+        } => {
+            let input = MeasureInput {
+                kind: code(&kind)?,
+                progress: code(&progress)?,
+                description,
+                department: department.as_deref().map(code).transpose()?,
+                funds,
+                start_month: month(start)?,
+                planned_end: month(planned_end)?,
+            };
+            let id = tablet.add_measure(&household, &input).await?;
+            Report::Created("measure", id.to_string())
+        }
+        MeasureAction::Set {
+            household,
+            measure,
+            field,
+            value,
+        } => {
+            let key =
+                EntryId::parse(measure.trim()).map_err(|e| TabletError::Invalid(e.to_string()))?;
+            let path = format!("measures.{}.{}", key.as_str(), field.trim());
+            Report::Set(tablet.set(&household, &path, &value).await?)
+        }
+        MeasureAction::Check {
+            household,
+            measure,
+            quarter,
+            carried_out,
+            note,
+        } => {
+            let quarter =
+                Quarter::parse(quarter.trim()).map_err(|e| TabletError::Invalid(e.to_string()))?;
+            tablet
+                .check_measure(&household, &measure, &quarter, carried_out, note.as_deref())
+                .await?;
+            Report::Done(format!("check of measure {measure} for {quarter} kept"))
+        }
     })
 }
