@@ -5,8 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use zoufang_e2e::cli_tablet::CliTablet;
+use zoufang_e2e::console::Console;
 use zoufang_e2e::{TestApp, on_both_databases};
 
 async fn measure_on_server(app: &TestApp, doc: &str, key: &str) -> Value {
@@ -54,6 +55,67 @@ on_both_databases! {
             assert_eq!(measure[field], value, "{field}: {measure}");
         }
         assert_eq!((measure["funds"].as_f64(), measure["carried_out"].as_bool()), (Some(3000.0), Some(true)));
+        app.teardown().await;
+    }
+
+    async fn the_township_and_county_edit_measures_at_the_desk(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let doc = app.village_a[1].to_string();
+        let supervisor = app.token("supervisor").await;
+        let county = app.token("county").await;
+        let path = format!("/api/v1/households/{doc}/measures");
+        for (token, body, status, code) in [
+            (app.token("helper_a").await, json!({ "kind": "HOUSING" }), 403, "role-not-allowed"),
+            (app.token("other_supervisor").await, json!({ "kind": "HOUSING" }), 404, "not-found"),
+            (supervisor.clone(), json!({ "kind": "CHARITY" }), 400, "value-invalid"),
+            (supervisor.clone(), json!({ "kind": "HOUSING", "progress": "SOON" }), 400, "value-invalid"),
+            (supervisor.clone(), json!({ "kind": "HOUSING", "funds": -1.0 }), 400, "value-invalid"),
+            (supervisor.clone(), json!({ "kind": "HOUSING", "planned_end": "2026-13" }), 400, "value-invalid"),
+            (supervisor.clone(), json!({ "kind": "HOUSING", "department": "BANK" }), 400, "value-invalid"),
+        ] {
+            let (got, answer) = app.post(&token, &path, &body).await;
+            assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{body}");
+        }
+        let (status, added) = app.post(&supervisor, &path, &json!({
+            "kind": "HOUSING", "progress": "IN_PROGRESS", "funds": 25000.0, "department": "HOUSING",
+            "description": "危房改造", "start_month": "2026-09", "planned_end": "2026-12"
+        })).await;
+        assert_eq!(status, 201, "{added}");
+        let key = added["id"].as_str().unwrap().to_owned();
+        let (status, _) = app.put(&county, &format!("{path}/{key}"), &json!({ "progress": "DONE", "funds": 26000.0 })).await;
+        assert_eq!(status, 204);
+        let (status, answer) = app.put(&county, &format!("{path}/00000000-0000-4000-8000-000000000000"), &json!({ "progress": "DONE" })).await;
+        assert_eq!((status, answer["code"].as_str()), (404, Some("not-found")));
+        let measure = measure_on_server(&app, &doc, &key).await;
+        assert_eq!((measure["progress"].as_str(), measure["funds"].as_f64(), measure["description"].as_str()), (Some("DONE"), Some(26000.0), Some("危房改造")));
+        // The village's tablets receive it.
+        let tablet = CliTablet::new();
+        tablet.login(&app.address, "helper_a").await;
+        tablet.ok(&["sync"]).await;
+        let shown = tablet.ok(&["show", &doc]).await;
+        assert_eq!(shown["record"]["measures"][&key]["progress"], "DONE");
+
+        // The console: the county's household page edits them; a forged form does nothing.
+        let officer = Console::signed_in(&app, "county").await;
+        let page = officer.get(&format!("/console/households/{doc}")).await;
+        assert!(page.body.contains("id=\"measure-add\"") && page.body.contains(&key), "{}", page.body);
+        let helper = Console::signed_in(&app, "helper_a").await;
+        assert!(!helper.get(&format!("/console/households/{doc}")).await.body.contains("id=\"measure-add\""), "helpers edit on the tablet");
+        let page = officer.post(&format!("/console/households/{doc}/measures"), &[("csrf", "forged"), ("kind", "WATER")]).await;
+        assert_eq!(page.status, 403);
+        let page = officer.submit(&format!("/console/households/{doc}"), &format!("/console/households/{doc}/measures"),
+            &[("kind", "WATER"), ("progress", "PLANNED"), ("department", ""), ("funds", "1200"), ("description", "改水入户")]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = officer.submit(&format!("/console/households/{doc}"), &format!("/console/households/{doc}/measures/{key}"),
+            &[("progress", "IN_PROGRESS"), ("funds", ""), ("planned_end", "2027-03")]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let county_view = app.get(&county, &format!("/api/v1/households/{doc}")).await.1;
+        let measures: Vec<&Value> = county_view["record"]["measures"].as_object().unwrap().values().collect();
+        assert!(measures.iter().any(|m| m["kind"] == "WATER" && m["funds"] == 1200.0 && m["description"] == "改水入户"), "{measures:?}");
+        let housing = &county_view["record"]["measures"][&key];
+        assert_eq!((housing["progress"].as_str(), housing["planned_end"].as_str(), housing["funds"].as_f64()), (Some("IN_PROGRESS"), Some("2027-03"), Some(26000.0)));
+        let page = officer.submit(&format!("/console/households/{doc}"), &format!("/console/households/{doc}/measures/{key}"), &[("funds", "lots")]).await;
+        assert_eq!(page.status, 400);
         app.teardown().await;
     }
 }

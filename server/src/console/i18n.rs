@@ -274,6 +274,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("change_kind", "变动类型", "Change"),
     ("date", "日期", "Date"),
     ("recorded_by", "登记人", "Recorded by"),
+    ("edit_measures", "维护帮扶措施", "Edit measures"),
+    ("planned_end", "计划完成(年-月)", "Planned end (YYYY-MM)"),
+    ("start_month", "开始(年-月)", "Start (YYYY-MM)"),
+    ("description", "措施内容", "Description"),
+    ("add_measure", "新增措施", "Add a measure"),
 ];
 
 /// The words of `lang`.

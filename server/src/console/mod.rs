@@ -20,7 +20,7 @@ pub mod upload_form;
 use actix_web::web;
 use pages::{
     accounts, auth, clues, conflicts, county, elimination, households, identification, imports,
-    natural_changes, reviews,
+    measures, natural_changes, reviews,
 };
 
 /// Mounts the console's pages.
@@ -69,5 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(elimination::notice)
         .service(elimination::take_step)
         .service(natural_changes::page)
-        .service(natural_changes::download);
+        .service(natural_changes::download)
+        .service(measures::add)
+        .service(measures::update);
 }

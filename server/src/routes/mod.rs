@@ -12,6 +12,7 @@ pub mod households;
 pub mod hygiene;
 pub mod identification;
 pub mod imports;
+pub mod measures;
 pub mod natural_changes;
 pub mod openapi;
 pub mod photos;
@@ -90,5 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(elimination::show)
         .service(elimination::step)
         .service(natural_changes::ledger)
-        .service(natural_changes::ledger_xlsx);
+        .service(natural_changes::ledger_xlsx)
+        .service(measures::add)
+        .service(measures::update);
 }

@@ -49,6 +49,7 @@ impl Modify for BearerAuth {
         super::elimination::list, super::elimination::nominate, super::elimination::notice_xlsx,
         super::elimination::show, super::elimination::step,
         super::natural_changes::ledger, super::natural_changes::ledger_xlsx,
+        super::measures::add, super::measures::update,
         spec,
     ),
     modifiers(&BearerAuth)

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod households;
 pub mod identification;
 pub mod imports;
+pub mod measures;
 pub mod natural_ledger;
 pub mod photos;
 pub mod projection;

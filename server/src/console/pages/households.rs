@@ -248,6 +248,7 @@ pub async fn show(
             sections => sections(&detail.record, lang),
             photos,
             history => changes,
+            measures => super::measures::editing(&detail.record, who.user.role),
         },
     ))
 }

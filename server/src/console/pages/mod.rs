@@ -10,6 +10,7 @@ pub mod elimination;
 pub mod households;
 pub mod identification;
 pub mod imports;
+pub mod measures;
 pub mod natural_changes;
 pub mod reviews;
 
