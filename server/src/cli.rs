@@ -61,7 +61,8 @@ pub enum Command {
     Audit(AuditCommand),
     /// Exports a round's verified records (CSV, NDJSON or XLSX with Chinese headers).
     Export(crate::cli_pull::ExportArgs),
-    /// Writes a report: `scale` is the quarterly scale statistics table (规模统计表).
+    /// Writes a quarterly report as XLSX: `scale` (规模统计表), `measures`
+    /// (帮扶措施落实情况统计表) or `risks` (风险化解情况报告).
     #[command(subcommand)]
     Report(ReportCommand),
     /// Imports the region tree or households from CSV/XLSX files.
@@ -74,6 +75,12 @@ pub enum Command {
 pub enum ReportCommand {
     /// The scale statistics table of a round, per county → township → village, as XLSX.
     Scale(crate::cli_pull::ReportArgs),
+    /// 帮扶措施落实情况统计表: measures per kind, households and people covered by group,
+    /// progress and funds.
+    Measures(crate::cli_pull::ReportArgs),
+    /// 风险化解情况报告: eliminated and remaining by category and risk type, eliminations by
+    /// mode, the doubtful data.
+    Risks(crate::cli_pull::ReportArgs),
 }
 
 /// Account commands.
@@ -230,11 +237,16 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
             let state = build_state(settings).await?;
             crate::cli_import::run(&state, command).await?;
         }
-        Command::Report(ReportCommand::Scale(args)) => {
+        Command::Report(command) => {
             let state = build_state(settings).await?;
+            let (kind, args) = match command {
+                ReportCommand::Scale(args) => (crate::cli_pull::ReportKind::Scale, args),
+                ReportCommand::Measures(args) => (crate::cli_pull::ReportKind::Measures, args),
+                ReportCommand::Risks(args) => (crate::cli_pull::ReportKind::Risks, args),
+            };
             let out = args.out.clone();
-            crate::cli_pull::report(&state, args).await?;
-            println!("scale statistics written to {}", out.display());
+            crate::cli_pull::report(&state, kind, args).await?;
+            println!("{} written to {}", kind.title(), out.display());
         }
     }
     Ok(())

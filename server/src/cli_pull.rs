@@ -94,12 +94,40 @@ pub async fn export(state: &AppState, args: ExportArgs) -> anyhow::Result<u64> {
     Ok(done)
 }
 
-/// Writes the scale statistics table.
-pub async fn report(state: &AppState, args: ReportArgs) -> anyhow::Result<()> {
+/// Which report the command writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// 规模统计表.
+    Scale,
+    /// 帮扶措施落实情况统计表.
+    Measures,
+    /// 风险化解情况报告.
+    Risks,
+}
+
+impl ReportKind {
+    /// What the command says it wrote.
+    pub fn title(self) -> &'static str {
+        match self {
+            ReportKind::Scale => "scale statistics",
+            ReportKind::Measures => "measure implementation statistics",
+            ReportKind::Risks => "risk resolution report",
+        }
+    }
+}
+
+/// Writes a report to the file the arguments name.
+pub async fn report(state: &AppState, kind: ReportKind, args: ReportArgs) -> anyhow::Result<()> {
     let round = round(&args.round)?;
-    let file = scale_report::xlsx(state, &region(&args.region)?, &round)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let region = region(&args.region)?;
+    let file = match kind {
+        ReportKind::Scale => scale_report::xlsx(state, &region, &round).await,
+        ReportKind::Measures => {
+            crate::services::reports::measures::xlsx(state, &region, &round).await
+        }
+        ReportKind::Risks => crate::services::reports::risks::xlsx(state, &region, &round).await,
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     std::fs::copy(file.path(), &args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     Ok(())

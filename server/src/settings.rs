@@ -74,6 +74,10 @@ pub struct WorkflowSettings {
     /// Days of public notice after a household is nominated for risk elimination (at
     /// least five).
     pub elimination_notice_days: u32,
+    /// Weekdays off (`YYYY-MM-DD`) for the reports' working-day deadlines.
+    pub holidays: Vec<String>,
+    /// Weekend days worked instead (调休), `YYYY-MM-DD`.
+    pub workdays: Vec<String>,
     /// Monitoring thresholds used for a year no national row is stored for.
     pub thresholds: ThresholdDefaults,
 }
@@ -264,6 +268,8 @@ clue_verify_day = 20
 clue_report_day = 25
 flag_scan_secs = 3600
 elimination_notice_days = 5
+holidays = []
+workdays = []
 [workflow.thresholds]
 income = 6000.0
 medical_lifted = 5000.0

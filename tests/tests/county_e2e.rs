@@ -21,9 +21,14 @@ fn member(name: &str, sex: Sex, relation: Relation, id_number: Option<&str>) -> 
     (key, m)
 }
 
-fn measure(kind: MeasureKind) -> (EntryId, Measure) {
-    let key = EntryId::from_random_bits(0x77 + kind as u128);
-    (key, Measure::new(kind, MeasureStatus::Done))
+/// A measure at `progress` with `funds`.
+fn funded(kind: MeasureKind, progress: MeasureStatus, funds: f64) -> (EntryId, Measure) {
+    let key = EntryId::from_random_bits(0x177 + kind as u128);
+    let measure = Measure {
+        funds: Some(funds),
+        ..Measure::new(kind, progress)
+    };
+    (key, measure)
 }
 
 fn event(
@@ -95,6 +100,11 @@ fn fixture() -> Vec<HouseholdRecord> {
     let (head, mut m) = member("艾力·买买提", Male, Head, Some(&head_id()));
     m.birth_date = chrono::NaiveDate::from_ymd_opt(1980, 1, 1);
     a.members.insert(head, m);
+    a.measures.extend([funded(
+        MeasureKind::Employment,
+        MeasureStatus::InProgress,
+        2000.0,
+    )]);
     // B: 脱贫户, 5 people, 脱贫不稳定户, risk eliminated (assisted) in 2026-11, identified 2025-03.
     let mut b = household(
         "652822100201",
@@ -110,7 +120,8 @@ fn fixture() -> Vec<HouseholdRecord> {
     );
     b.household.monitor_category = Some(MonitorCategory::UnstableLifted);
     b.household.risk_types = [RiskType::Illness].into_iter().collect();
-    b.measures.extend([measure(MeasureKind::Health)]);
+    b.measures
+        .extend([funded(MeasureKind::Health, MeasureStatus::Done, 5000.0)]);
     b.monitoring.identified_month = Some(YearMonth::parse("2025-03").unwrap());
     b.monitoring.risk_eliminated = Some(true);
     b.monitoring.elimination_mode = Some(EliminationMode::Assisted);
@@ -124,7 +135,10 @@ fn fixture() -> Vec<HouseholdRecord> {
     );
     c.household.monitor_category = Some(MonitorCategory::Marginal);
     c.household.risk_types = [RiskType::Education].into_iter().collect();
-    c.measures.extend([measure(MeasureKind::Education)]);
+    c.measures.extend([
+        funded(MeasureKind::Education, MeasureStatus::Done, 3000.0),
+        funded(MeasureKind::Industry, MeasureStatus::InProgress, 10000.0),
+    ]);
     c.monitoring.identified_month = Some(YearMonth::parse("2026-10").unwrap());
     // D: 脱贫户, 4 people; a birth and a death in the quarter, a move in before it.
     let mut d = household(
@@ -252,6 +266,98 @@ on_both_databases! {
         let helper = app.token("helper_a").await;
         let (status, _, _) = download(&app, &helper, &format!("/api/v1/reports/scale?round={ROUND}")).await;
         assert_eq!(status, 403, "helpers do not pull reports");
+        app.teardown().await;
+    }
+
+    async fn the_measure_and_risk_reports_count_the_fixture_by_hand(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        verified_fixture(&app).await;
+        let county = app.token("county").await;
+        let sheet_rows = |bytes: Vec<u8>, name: &str| -> Vec<Vec<String>> {
+            let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let sheet = book.worksheet_range(name).unwrap();
+            sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+        };
+        let numbers = |row: &[String], from: usize| -> Vec<f64> { row[from..].iter().map(|c| c.parse::<f64>().unwrap()).collect() };
+
+        // 帮扶措施落实情况统计表. A (一般户, 3 people): EMPLOYMENT in progress 2000; B
+        // (脱贫不稳定户, 5): HEALTH done 5000; C (边缘易致贫户, 2): EDUCATION done 3000 and
+        // INDUSTRY in progress 10000; D (脱贫户) none. Columns: measures; households by group
+        // (一般户, 脱贫户, 脱贫不稳定户, 边缘易致贫户, 突发严重困难户, total); people likewise;
+        // done, in progress, planned; funds.
+        let (status, _, bytes) = download(&app, &county, &format!("/api/v1/reports/measures?round={ROUND}&region=652822")).await;
+        assert_eq!(status, 200);
+        let rows = sheet_rows(bytes, "帮扶措施落实情况统计表");
+        assert!(rows[0][0].contains("报送期限 2027-01-07"), "five working days after 2026-12-31: {:?}", rows[0]);
+        let line = |code: &str, what: &str| -> Vec<f64> {
+            let start = rows.iter().position(|r| r[0] == code && r[2] == "小计").unwrap_or_else(|| panic!("no {code}"));
+            let row = if what == "小计" { &rows[start] } else {
+                rows[start + 1..].iter().take_while(|r| r[2] != "小计").find(|r| r[2] == what).unwrap_or_else(|| panic!("no {what} under {code}"))
+            };
+            numbers(row, 3)
+        };
+        assert_eq!(line("", "小计"), [4., 1., 0., 1., 2., 0., 4., 3., 0., 5., 4., 0., 12., 2., 2., 0., 20000.]);
+        assert_eq!(line("652822", "小计"), line("", "小计"));
+        assert_eq!(line("652822100201", "小计"), [2., 1., 0., 1., 0., 0., 2., 3., 0., 5., 0., 0., 8., 1., 1., 0., 7000.]);
+        assert_eq!(line("652822100202", "小计"), [2., 0., 0., 0., 2., 0., 2., 0., 0., 0., 4., 0., 4., 1., 1., 0., 13000.]);
+        assert_eq!(line("", MeasureKind::Employment.label_zh()), [1., 1., 0., 0., 0., 0., 1., 3., 0., 0., 0., 0., 3., 0., 1., 0., 2000.]);
+        assert_eq!(line("652822100202", MeasureKind::Industry.label_zh()), [1., 0., 0., 0., 1., 0., 1., 0., 0., 0., 2., 0., 2., 0., 1., 0., 10000.]);
+
+        // 风险化解情况报告. B (脱贫不稳定户, ILLNESS) eliminated (ASSISTED, 2026-11); C
+        // (边缘易致贫户, EDUCATION) not. By category: eliminated, remaining for each of the
+        // three, the totals, then the quarter's eliminations assisted, natural.
+        let (status, _, bytes) = download(&app, &county, &format!("/api/v1/reports/risks?round={ROUND}&region=652822")).await;
+        assert_eq!(status, 200);
+        let by_category = sheet_rows(bytes.clone(), "按监测类别");
+        let total = by_category.iter().find(|r| r[1] == "合计").unwrap();
+        assert_eq!(numbers(total, 2), [1., 0., 0., 1., 0., 0., 1., 1., 1., 0.]);
+        let village = by_category.iter().find(|r| r[0] == "652822100202").unwrap();
+        assert_eq!(numbers(village, 2), [0., 0., 0., 1., 0., 0., 0., 1., 0., 0.]);
+        let by_risk = sheet_rows(bytes.clone(), "按风险类型");
+        assert_eq!(by_risk[1][2], "因病:已消除");
+        let total = by_risk.iter().find(|r| r[1] == "合计").unwrap();
+        let mut expected = vec![0.; 22];
+        expected[0] = 1.; // ILLNESS eliminated
+        expected[5] = 1.; // EDUCATION (the third risk type) remaining
+        assert_eq!(numbers(total, 2), expected);
+        let doubtful = sheet_rows(bytes, "疑点数据");
+        let (_, findings) = app.get(&county, "/api/v1/findings?region=652822").await;
+        assert_eq!(doubtful.len() - 1, findings.as_array().unwrap().len(), "the doubtful-data list is the findings'");
+
+        // The CLI writes the same workbooks.
+        let dir = tempfile::tempdir().unwrap();
+        for kind in [zoufang_server::cli_pull::ReportKind::Measures, zoufang_server::cli_pull::ReportKind::Risks] {
+            let out = dir.path().join("r.xlsx");
+            let args = zoufang_server::cli_pull::ReportArgs { round: ROUND.into(), region: "652822".into(), out: out.clone() };
+            zoufang_server::cli_pull::report(&app.state, kind, args).await.unwrap();
+            assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+        }
+        let helper = app.token("helper_a").await;
+        let (status, _, _) = download(&app, &helper, &format!("/api/v1/reports/risks?round={ROUND}")).await;
+        assert_eq!(status, 403, "helpers do not pull reports");
+        let (status, _, _) = download(&app, &county, &format!("/api/v1/reports/measures?round={ROUND}&region=652823")).await;
+        assert_eq!(status, 403, "another county");
+
+        // The training calendar: the plan's months and counties.
+        let (status, calendar) = app.get(&county, "/api/v1/reports/training?year=2026").await;
+        assert_eq!(status, 200);
+        let march: Vec<&str> = calendar["sessions"].as_array().unwrap().iter().filter(|s| s["month"] == "2026-03").map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(march, ["库尔勒市", "博湖县", "轮台县"]);
+        let luntai = calendar["sessions"].as_array().unwrap().iter().find(|s| s["county"] == "652822").unwrap();
+        assert_eq!((luntai["villages"].as_u64(), luntai["min_villages"].as_u64()), (Some(2), Some(2)));
+
+        // The console offers the same.
+        let console = zoufang_e2e::console::Console::signed_in(&app, "county").await;
+        let page = console.get(&format!("/console/exports?round={ROUND}")).await;
+        assert!(page.body.contains("id=\"download-measures\"") && page.body.contains("2027-01-07"), "{}", page.body);
+        for report in ["measures", "risks"] {
+            let (status, _, body) = console.download(&format!("/console/reports/{report}?round={ROUND}")).await;
+            assert_eq!(status, 200, "{report}");
+            assert!(body.starts_with(b"PK"));
+        }
+        assert_eq!(console.download(&format!("/console/reports/wishes?round={ROUND}")).await.0, 404);
+        let page = console.get("/console/training?year=2026").await;
+        assert!(page.body.contains("库尔勒市") && page.body.contains("2026-09"), "{}", page.body);
         app.teardown().await;
     }
 

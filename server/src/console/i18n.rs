@@ -279,6 +279,16 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("start_month", "开始(年-月)", "Start (YYYY-MM)"),
     ("description", "措施内容", "Description"),
     ("add_measure", "新增措施", "Add a measure"),
+    ("training", "人员培训计划", "Training calendar"),
+    ("county", "县市", "County"),
+    ("villages_to_train", "培训村数", "Villages to train"),
+    ("villages_known", "辖区村数", "Villages in the county"),
+    ("training_topics", "培训内容", "Topics"),
+    (
+        "reports_due",
+        "季度报表报送期限(季度结束后5个工作日):",
+        "Quarterly reports due (5 working days after the quarter):",
+    ),
 ];
 
 /// The words of `lang`.

@@ -20,7 +20,7 @@ pub mod upload_form;
 use actix_web::web;
 use pages::{
     accounts, auth, clues, conflicts, county, elimination, households, identification, imports,
-    measures, natural_changes, reviews,
+    measures, natural_changes, reports, reviews,
 };
 
 /// Mounts the console's pages.
@@ -71,5 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(natural_changes::page)
         .service(natural_changes::download)
         .service(measures::add)
-        .service(measures::update);
+        .service(measures::update)
+        .service(reports::calendar)
+        .service(reports::report);
 }

@@ -48,6 +48,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "natural_changes.html",
         include_str!("templates/natural_changes.html"),
     ),
+    ("training.html", include_str!("templates/training.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -96,6 +97,7 @@ fn navigation(role: Role) -> Vec<NavItem> {
     }
     if crate::services::natural_ledger::READERS.contains(&role) {
         nav.push(item("/console/natural-changes", "natural_changes"));
+        nav.push(item("/console/training", "training"));
     }
     if matches!(
         role,
@@ -227,7 +229,8 @@ mod tests {
                 "/console/clues",
                 "/console/identification",
                 "/console/elimination",
-                "/console/natural-changes"
+                "/console/natural-changes",
+                "/console/training"
             ]
         );
         assert!(hrefs(Role::TownshipSupervisor).contains(&"/console/conflicts"));

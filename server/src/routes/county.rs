@@ -230,7 +230,7 @@ pub async fn export_download(
 }
 
 /// A download: the file's media type, name and bytes, never cached.
-fn attachment<S>(format: Format, filename: &str, body: S) -> HttpResponse
+pub fn attachment<S>(format: Format, filename: &str, body: S) -> HttpResponse
 where
     S: futures_util::Stream<Item = Result<Bytes, ApiError>> + 'static,
 {
@@ -245,7 +245,7 @@ where
 }
 
 /// A file's bytes as a stream, the file removed once read.
-fn file_stream(
+pub fn file_stream(
     file: tempfile::NamedTempFile,
 ) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> {
     let reader = std::io::BufReader::with_capacity(64 * 1024, file);

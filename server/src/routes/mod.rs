@@ -16,6 +16,7 @@ pub mod measures;
 pub mod natural_changes;
 pub mod openapi;
 pub mod photos;
+pub mod reports;
 pub mod reviews;
 pub mod sync;
 pub mod users;
@@ -93,5 +94,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(natural_changes::ledger)
         .service(natural_changes::ledger_xlsx)
         .service(measures::add)
-        .service(measures::update);
+        .service(measures::update)
+        .service(reports::measures_report)
+        .service(reports::risks_report)
+        .service(reports::training_calendar);
 }

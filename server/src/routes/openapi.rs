@@ -50,6 +50,7 @@ impl Modify for BearerAuth {
         super::elimination::show, super::elimination::step,
         super::natural_changes::ledger, super::natural_changes::ledger_xlsx,
         super::measures::add, super::measures::update,
+        super::reports::measures_report, super::reports::risks_report, super::reports::training_calendar,
         spec,
     ),
     modifiers(&BearerAuth)

@@ -17,6 +17,7 @@ pub mod natural_ledger;
 pub mod photos;
 pub mod projection;
 pub mod refusal;
+pub mod reports;
 pub mod review;
 pub mod scale_report;
 pub mod server_write;

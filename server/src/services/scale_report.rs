@@ -5,8 +5,8 @@
 //! decrease of people recorded in it.
 
 use crate::error::ApiError;
+use crate::services::reports;
 use crate::state::AppState;
-use crate::store::reviews;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use zoufang_schemas::{
@@ -53,7 +53,7 @@ pub const CATEGORIES: [MonitorCategory; 3] = [
     MonitorCategory::SuddenHardship,
 ];
 
-fn in_quarter(quarter: &Quarter, date: NaiveDate) -> bool {
+pub fn in_quarter(quarter: &Quarter, date: NaiveDate) -> bool {
     let text = quarter.as_str();
     let year: i32 = text[..4].parse().unwrap_or(0);
     let q: u32 = text[5..].parse().unwrap_or(0);
@@ -61,7 +61,7 @@ fn in_quarter(quarter: &Quarter, date: NaiveDate) -> bool {
     date.year() == year && (date.month() - 1) / 3 + 1 == q
 }
 
-fn month_in_quarter(quarter: &Quarter, month: Option<&zoufang_schemas::YearMonth>) -> bool {
+pub fn month_in_quarter(quarter: &Quarter, month: Option<&zoufang_schemas::YearMonth>) -> bool {
     month
         .and_then(|m| NaiveDate::parse_from_str(&format!("{}-01", m.as_str()), "%Y-%m-%d").ok())
         .is_some_and(|date| in_quarter(quarter, date))
@@ -207,150 +207,38 @@ pub fn headers() -> Vec<String> {
     out
 }
 
+impl crate::services::reports::Tally for Counts {
+    fn merge(&mut self, other: &Self) {
+        Counts::merge(self, other);
+    }
+}
+
 /// Counts per village of the round's verified records under `prefix`.
 pub async fn per_village(
     state: &AppState,
     prefix: &str,
     round: &Quarter,
 ) -> Result<BTreeMap<String, Counts>, ApiError> {
-    let mut villages: BTreeMap<String, Counts> = BTreeMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = reviews::verified_page(&state.db, prefix, round.as_str(), after.as_deref(), 500)
-            .await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = Some(last.doc_id.clone());
-        let full = page.len() == 500;
-        for row in page {
-            if let Ok(record) = serde_json::from_str::<HouseholdRecord>(&row.record) {
-                villages
-                    .entry(row.region_code)
-                    .or_default()
-                    .add(round, &record);
-            }
-        }
-        if !full {
-            break;
-        }
-    }
-    Ok(villages)
+    reports::per_village(state, prefix, round, |c: &mut Counts, r| c.add(round, r)).await
 }
 
 /// One row of the table: a region with its level and counts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    /// Region code.
-    pub code: String,
-    /// Region name.
-    pub name: String,
-    /// 0 total, 1 county, 2 township, 3 village.
-    pub depth: u8,
-    /// The counts.
-    pub counts: Counts,
-}
-
-/// The table's rows: each county, then its townships, each followed by its villages, and
-/// a total first.
-pub fn rows(villages: &BTreeMap<String, Counts>, names: &BTreeMap<String, String>) -> Vec<Row> {
-    let name = |code: &str| names.get(code).cloned().unwrap_or_default();
-    let mut total = Counts::default();
-    let mut counties: BTreeMap<String, Counts> = BTreeMap::new();
-    let mut townships: BTreeMap<String, Counts> = BTreeMap::new();
-    for (code, counts) in villages {
-        total.merge(counts);
-        counties
-            .entry(code.chars().take(6).collect())
-            .or_default()
-            .merge(counts);
-        townships
-            .entry(code.chars().take(9).collect())
-            .or_default()
-            .merge(counts);
-    }
-    let mut out = vec![Row {
-        code: String::new(),
-        name: "合计".into(),
-        depth: 0,
-        counts: total,
-    }];
-    for (county, counts) in &counties {
-        out.push(Row {
-            code: county.clone(),
-            name: name(county),
-            depth: 1,
-            counts: *counts,
-        });
-        for (township, counts) in townships
-            .range(county.clone()..)
-            .take_while(|(t, _)| t.starts_with(county.as_str()))
-        {
-            out.push(Row {
-                code: township.clone(),
-                name: name(township),
-                depth: 2,
-                counts: *counts,
-            });
-            for (village, counts) in villages
-                .range(township.clone()..)
-                .take_while(|(v, _)| v.starts_with(township.as_str()))
-            {
-                out.push(Row {
-                    code: village.clone(),
-                    name: name(village),
-                    depth: 3,
-                    counts: *counts,
-                });
-            }
-        }
-    }
-    out
-}
+pub type Row = reports::Row<Counts>;
 
 /// Writes the table as a workbook at `path`.
 pub fn write_xlsx(path: &std::path::Path, round: &Quarter, rows: &[Row]) -> Result<(), ApiError> {
-    let io = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("report: {e}"));
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("规模统计表").map_err(io)?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    sheet
-        .write_string_with_format(
-            0,
-            0,
-            format!("防止返贫监测规模统计表({})", round.as_str()),
-            &bold,
-        )
-        .map_err(io)?;
-    let mut headers = vec!["区划代码".to_owned(), "区划名称".to_owned()];
-    headers.extend(self::headers());
-    for (col, header) in headers.iter().enumerate() {
-        sheet
-            .write_string_with_format(1, col as u16, header, &bold)
-            .map_err(io)?;
-    }
+    sheet.set_name("规模统计表").map_err(reports::sheet_error)?;
+    let title = format!("防止返贫监测规模统计表({})", round.as_str());
+    let first = reports::write_heading(sheet, &title, &headers())?;
     for (i, row) in rows.iter().enumerate() {
-        let r = i as u32 + 2;
-        let indent = "  ".repeat(usize::from(row.depth.saturating_sub(1)));
-        let format = if row.depth < 3 {
-            bold.clone()
-        } else {
-            rust_xlsxwriter::Format::new()
-        };
-        sheet
-            .write_string_with_format(r, 0, &row.code, &format)
-            .map_err(io)?;
-        sheet
-            .write_string_with_format(r, 1, format!("{indent}{}", row.name), &format)
-            .map_err(io)?;
-        for (col, figure) in row.counts.figures().iter().enumerate() {
-            sheet
-                .write_number_with_format(r, col as u16 + 2, *figure as f64, &format)
-                .map_err(io)?;
-        }
+        let r = first + i as u32;
+        let format = reports::write_region(sheet, r, row)?;
+        let figures: Vec<f64> = row.tally.figures().iter().map(|f| *f as f64).collect();
+        reports::write_figures(sheet, r, 2, &figures, &format)?;
     }
-    workbook.save(path).map_err(io)
+    workbook.save(path).map_err(reports::sheet_error)
 }
 
 /// The table of a round under a region, written to a temporary file.
@@ -360,13 +248,8 @@ pub async fn xlsx(
     round: &Quarter,
 ) -> Result<tempfile::NamedTempFile, ApiError> {
     let villages = per_village(state, region, round).await?;
-    let names: BTreeMap<String, String> =
-        crate::store::regions::under(&state.db, region.get(..4).unwrap_or(region))
-            .await?
-            .into_iter()
-            .map(|r| (r.code, r.name))
-            .collect();
-    let rows = rows(&villages, &names);
+    let names = reports::region_names(state, region).await?;
+    let rows = reports::hierarchy(&villages, &names);
     let file = tempfile::NamedTempFile::new().map_err(|e| ApiError::Internal(e.to_string()))?;
     write_xlsx(file.path(), round, &rows)?;
     Ok(file)

@@ -126,11 +126,15 @@ pub async fn exports(
 ) -> Result<HttpResponse, ConsoleError> {
     who.user.require(PULLERS)?;
     let round = round_or_latest(&state, &who, query.round.as_deref()).await?;
+    let due = crate::services::reports::due::due_of(
+        &state,
+        &crate::services::review::parse_round(&round)?,
+    );
     Ok(render::page(
         Some(&who),
         who.lang,
         "exports.html",
-        minijinja::context! { round, scope => who.user.scope.as_str() },
+        minijinja::context! { round, due => due.to_string(), scope => who.user.scope.as_str() },
     ))
 }
 

@@ -80,6 +80,8 @@ mod tests {
             clue_report_day: 25,
             flag_scan_secs: 3600,
             elimination_notice_days: 5,
+            holidays: Vec::new(),
+            workdays: Vec::new(),
             thresholds: crate::settings::ThresholdDefaults {
                 income: 6000.0,
                 medical_lifted: 5000.0,
