@@ -17,6 +17,7 @@ mod m20261130_000005_create_import_tables;
 mod m20261130_000006_create_clue_tables;
 mod m20261130_000007_create_identification_tables;
 mod m20261130_000008_create_elimination_tables;
+mod m20261130_000009_create_plan_tables;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_create_clue_tables::Migration),
             Box::new(m20261130_000007_create_identification_tables::Migration),
             Box::new(m20261130_000008_create_elimination_tables::Migration),
+            Box::new(m20261130_000009_create_plan_tables::Migration),
         ]
     }
 }

@@ -193,7 +193,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
             }
             spawn_housekeeping(state.clone());
             spawn_audit_chainer(state.clone());
-            crate::services::identification::scan::spawn_periodic(state.clone());
+            crate::services::periodic::spawn(state.clone());
             println!("zoufang listening on http://{address}");
             tracing::info!(%address, "listening");
             run(listener, state)?.await?;

@@ -98,5 +98,7 @@ code_enum! {
         VisitDue = ("VISIT_DUE", "季度走访"),
         ResolveConflict = ("RESOLVE_CONFLICT", "数据冲突待处理"),
         CheckIdentification = ("CHECK_IDENTIFICATION", "核查是否纳入监测"),
+        PlanMeasures = ("PLAN_MEASURES", "制定帮扶计划"),
+        CheckMeasures = ("CHECK_MEASURES", "帮扶措施落实核查"),
     }
 }

@@ -16,6 +16,7 @@ pub mod measures;
 pub mod natural_changes;
 pub mod openapi;
 pub mod photos;
+pub mod plans;
 pub mod reports;
 pub mod reviews;
 pub mod sync;
@@ -97,5 +98,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(measures::update)
         .service(reports::measures_report)
         .service(reports::risks_report)
-        .service(reports::training_calendar);
+        .service(reports::training_calendar)
+        .service(plans::list)
+        .service(plans::run_pass);
 }

@@ -51,6 +51,7 @@ impl Modify for BearerAuth {
         super::natural_changes::ledger, super::natural_changes::ledger_xlsx,
         super::measures::add, super::measures::update,
         super::reports::measures_report, super::reports::risks_report, super::reports::training_calendar,
+        super::plans::list, super::plans::run_pass,
         spec,
     ),
     modifiers(&BearerAuth)

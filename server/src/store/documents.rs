@@ -603,13 +603,6 @@ pub async fn project_many<C: ConnectionTrait>(
     let updated = now();
     for chunk in records.chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|(id, record)| {
-            let head = record
-                .active_members()
-                .find(|(_, m)| m.relation == zoufang_schemas::Relation::Head);
-            let members = (
-                head.map(|(_, m)| m.name.clone()),
-                record.active_members().count() as i32,
-            );
             household_row(
                 id,
                 HouseholdColumns {
@@ -617,7 +610,7 @@ pub async fn project_many<C: ConnectionTrait>(
                     monitoring: &record.monitoring,
                     income: &record.income,
                 },
-                Some(members),
+                Some(WholeColumns::of(record)),
                 updated,
             )
         });
@@ -679,11 +672,64 @@ pub struct HouseholdColumns<'a> {
     pub income: &'a zoufang_schemas::Income,
 }
 
-/// A household projection row; `members` gives the head's name and the member count.
+/// The household row's columns only a whole record gives: the head's name, the member
+/// count, and what the row keeps of the measures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WholeColumns {
+    /// The head's name.
+    pub head_name: Option<String>,
+    /// Members not removed.
+    pub member_count: i32,
+    /// Active measures.
+    pub measures_active: i32,
+    /// Active measures not done.
+    pub measures_open: i32,
+    /// The latest start month of an active measure.
+    pub measure_latest_start: Option<String>,
+    /// The quarter every active measure has been checked through (`""`: one never was;
+    /// `None`: no active measure).
+    pub measures_checked_through: Option<String>,
+}
+
+impl WholeColumns {
+    /// The columns of a record.
+    pub fn of(record: &HouseholdRecord) -> Self {
+        let head_name = record
+            .active_members()
+            .find(|(_, m)| m.relation == zoufang_schemas::Relation::Head)
+            .map(|(_, m)| m.name.clone());
+        let active: Vec<&zoufang_schemas::Measure> =
+            record.measures.values().filter(|m| m.is_active()).collect();
+        let checked_through = active
+            .iter()
+            .map(|m| {
+                m.checked_quarter
+                    .as_ref()
+                    .map_or(String::new(), |q| q.as_str().to_owned())
+            })
+            .min();
+        Self {
+            head_name,
+            member_count: record.active_members().count() as i32,
+            measures_active: active.len() as i32,
+            measures_open: active
+                .iter()
+                .filter(|m| m.progress != zoufang_schemas::MeasureStatus::Done)
+                .count() as i32,
+            measure_latest_start: active
+                .iter()
+                .filter_map(|m| m.start_month.as_ref().map(|s| s.as_str().to_owned()))
+                .max(),
+            measures_checked_through: checked_through,
+        }
+    }
+}
+
+/// A household projection row; `whole` gives the columns only a whole record has.
 fn household_row(
     id: &DocId,
     columns: HouseholdColumns<'_>,
-    members: Option<(Option<String>, i32)>,
+    whole: Option<WholeColumns>,
     updated: i64,
 ) -> household::ActiveModel {
     let HouseholdColumns {
@@ -691,7 +737,7 @@ fn household_row(
         monitoring,
         income,
     } = columns;
-    let (head_name, member_count) = members.unwrap_or((None, 0));
+    let whole = whole.unwrap_or_default();
     household::ActiveModel {
         doc_id: Set(doc_key(id)),
         region_code: Set(info.region_code.as_str().to_owned()),
@@ -699,8 +745,12 @@ fn household_row(
         national_number: Set(info.national_number.clone()),
         hh_type: Set(info.hh_type.code().to_owned()),
         monitor_category: Set(info.monitor_category.map(|c| c.code().to_owned())),
-        head_name: Set(head_name),
-        member_count: Set(member_count),
+        head_name: Set(whole.head_name),
+        member_count: Set(whole.member_count),
+        measures_active: Set(whole.measures_active),
+        measures_open: Set(whole.measures_open),
+        measure_latest_start: Set(whole.measure_latest_start),
+        measures_checked_through: Set(whole.measures_checked_through),
         risk_eliminated: Set(monitoring.risk_eliminated),
         per_capita_net: Set(income.per_capita_net),
         out_of_pocket: Set(income.compliant_out_of_pocket),
@@ -708,11 +758,11 @@ fn household_row(
     }
 }
 
-/// Inserts or updates household rows; the member-derived columns only `with_members`.
+/// Inserts or updates household rows; the columns only a whole record gives when `whole`.
 async fn upsert_households<C: ConnectionTrait>(
     db: &C,
     rows: impl IntoIterator<Item = household::ActiveModel>,
-    with_members: bool,
+    whole: bool,
 ) -> Result<(), StoreError> {
     use household::Column as H;
     let mut columns = vec![
@@ -726,8 +776,15 @@ async fn upsert_households<C: ConnectionTrait>(
         H::OutOfPocket,
         H::UpdatedAt,
     ];
-    if with_members {
-        columns.extend([H::HeadName, H::MemberCount]);
+    if whole {
+        columns.extend([
+            H::HeadName,
+            H::MemberCount,
+            H::MeasuresActive,
+            H::MeasuresOpen,
+            H::MeasureLatestStart,
+            H::MeasuresCheckedThrough,
+        ]);
     }
     household::Entity::insert_many(rows)
         .on_conflict(

@@ -15,6 +15,7 @@ pub mod findings;
 pub mod identification;
 pub mod imports;
 pub mod photos;
+pub mod plans;
 pub mod regions;
 pub mod reviews;
 pub mod server_actors;

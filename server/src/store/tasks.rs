@@ -122,3 +122,21 @@ pub async fn move_region<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// The open tasks of one kind under a region prefix: (task id, household).
+pub async fn open_of_kind<C: ConnectionTrait>(
+    db: &C,
+    scope: &str,
+    kind: &str,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    Ok(task::Entity::find()
+        .select_only()
+        .column(task::Column::Id)
+        .column(task::Column::DocId)
+        .filter(in_region(task::Column::RegionCode, scope))
+        .filter(task::Column::Kind.eq(kind))
+        .filter(task::Column::Closed.eq(false))
+        .into_tuple()
+        .all(db)
+        .await?)
+}

@@ -235,6 +235,14 @@ pub async fn take(
                         today,
                     )
                     .await?;
+                    // Identification starts the household's plan.
+                    crate::services::plans::open_on_identification(
+                        txn,
+                        &row.doc_id,
+                        &row.region_code,
+                        today,
+                    )
+                    .await?;
                     Ok(saved)
                 },
                 event,

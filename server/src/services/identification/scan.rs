@@ -209,32 +209,3 @@ async fn judge(
     }
     Ok(())
 }
-
-/// Judges every household of the current year, every `workflow.flag_scan_secs`.
-pub fn spawn_periodic(state: AppState) {
-    let every = std::time::Duration::from_secs(state.settings.workflow.flag_scan_secs.max(60));
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(every);
-        loop {
-            interval.tick().await;
-            let year = match super::this_year() {
-                Ok(y) => y,
-                Err(e) => {
-                    tracing::warn!(error = %e, "identification pass: no year");
-                    continue;
-                }
-            };
-            match run(&state, "", year).await {
-                Ok(o) if o.opened + o.cleared > 0 => tracing::info!(
-                    households = o.households,
-                    flagged = o.flagged,
-                    opened = o.opened,
-                    cleared = o.cleared,
-                    "households judged against their thresholds"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "identification pass failed"),
-            }
-        }
-    });
-}

@@ -183,12 +183,12 @@ fn read_for_review(
     (Some(Box::new(record)), findings)
 }
 
-/// Projections limited to what the merge changed: whole records when members changed, the
-/// household row's own columns when one of the fields they come from did, nothing when the
-/// merge wrote only fields no projection holds (incomes, housing, phone, ...).
+/// Projections limited to what the merge changed: whole records when members or measures
+/// changed, the household row's own columns when one of the fields they come from did,
+/// nothing when the merge wrote only fields no projection holds (housing, phone, ...).
 fn read_projection(doc: &Automerge, merged: &MergedDoc) -> (Projection, Option<BTreeSet<String>>) {
     let changed = |section: &str| merged.changed_section(section);
-    let projection = if changed("members") {
+    let projection = if changed("members") || changed("measures") {
         zoufang_sync::read_record(doc)
             .map(|record| Projection::Record(Box::new(record)))
             .unwrap_or(Projection::Unchanged)

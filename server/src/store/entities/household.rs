@@ -17,6 +17,10 @@ pub struct Model {
     pub risk_eliminated: Option<bool>,
     pub per_capita_net: Option<f64>,
     pub out_of_pocket: Option<f64>,
+    pub measures_active: i32,
+    pub measures_open: i32,
+    pub measure_latest_start: Option<String>,
+    pub measures_checked_through: Option<String>,
     pub updated_at: i64,
 }
 

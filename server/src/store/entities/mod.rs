@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table (see the migrations crate for the schema).
 
+pub mod assistance_plan;
 pub mod audit_entry;
 pub mod audit_head;
 pub mod blob;
