@@ -12,7 +12,7 @@ use std::path::Path;
 use zoufang_schemas::validate::Severity;
 use zoufang_schemas::wire::DocId;
 use zoufang_schemas::{
-    EntryId, EntryStatus, Member, NaturalChange, NaturalChangeKind, PhotoHash, PhotoRef,
+    EntryId, EntryStatus, Measure, Member, NaturalChange, NaturalChangeKind, PhotoHash, PhotoRef,
     PhotoSubject, Quarter, Relation, Sex, Visit,
 };
 use zoufang_sync::{DocPath, EntrySection, HouseholdDoc};
@@ -266,6 +266,17 @@ impl Tablet {
         subject: PhotoSubject,
         file: &Path,
     ) -> Result<PhotoHash, TabletError> {
+        self.add_photo_of(household, subject, file, None).await
+    }
+
+    /// Adds a photo as [`Tablet::add_photo`] does, evidencing `measure` when given.
+    pub async fn add_photo_of(
+        &self,
+        household: &str,
+        subject: PhotoSubject,
+        file: &Path,
+        measure: Option<&EntryId>,
+    ) -> Result<PhotoHash, TabletError> {
         let bytes = std::fs::read(file)?;
         let hash = PhotoHash::parse(&hex::encode(Sha256::digest(&bytes)))
             .map_err(|e| TabletError::Invalid(e.to_string()))?;
@@ -278,7 +289,18 @@ impl Tablet {
             })?),
             _ => None,
         };
+        if let Some(m) = measure
+            && !doc.read()?.measures.get(m).is_some_and(Measure::is_active)
+        {
+            return Err(TabletError::Invalid(format!(
+                "the household has no measure {}",
+                m.as_str()
+            )));
+        }
         let link = match (&subject, &visit) {
+            _ if measure.is_some() => {
+                measure.map(|m| DocPath::from_keys(["measures", m.as_str(), "photos"]))
+            }
             (PhotoSubject::Housing, _) => Some(DocPath::from_keys(["housing", "photos"])),
             (PhotoSubject::Water, _) => Some(DocPath::from_keys(["water", "photos"])),
             (PhotoSubject::Visit, Some(v)) => {

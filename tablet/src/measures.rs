@@ -32,18 +32,6 @@ pub struct MeasureInput {
     pub planned_end: Option<YearMonth>,
 }
 
-/// Parses a code of an enumeration, or says which codes it takes.
-pub fn code<T: zoufang_schemas::CodeEnum>(text: &str) -> Result<T, TabletError> {
-    T::all()
-        .iter()
-        .copied()
-        .find(|v| v.code() == text.trim() || v.label_zh() == text.trim())
-        .ok_or_else(|| {
-            let codes: Vec<&str> = T::all().iter().map(|v| v.code()).collect();
-            TabletError::Invalid(format!("`{text}`: one of {}", codes.join(", ")))
-        })
-}
-
 fn short(text: Option<&str>, what: &str) -> Result<Option<String>, TabletError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) if t.chars().count() > MAX_TEXT => Err(TabletError::Invalid(format!(

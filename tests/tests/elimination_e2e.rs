@@ -12,13 +12,14 @@ use chrono::{Days, NaiveDate};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use zoufang_e2e::console::Console;
+use zoufang_e2e::import_files::Sheet;
 use zoufang_e2e::workflows;
 use zoufang_e2e::{TestApp, on_both_databases};
 use zoufang_schemas::wire::DocId;
 use zoufang_server::auth::AuthUser;
 use zoufang_server::services::elimination::cases;
 use zoufang_server::services::elimination::life::Step;
-use zoufang_server::store::entities::audit_entry;
+use zoufang_server::store::entities::{audit_entry, member};
 use zoufang_sync::DocPath;
 
 fn path(p: &str) -> DocPath {
@@ -147,12 +148,29 @@ on_both_databases! {
         let steps: Vec<&str> = shown["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
         assert_eq!(steps, ["NOMINATE", "VERIFY", "CONFIRM", "MARK"]);
 
-        // A new risk: identified again, the household returns to monitoring and the case is
-        // rolled back, its history kept.
-        let (status, proposal) = app.post(&helper, "/api/v1/identifications", &json!({
-            "household": doc.to_string(), "category": "SUDDEN_HARDSHIP", "risk_types": ["ACCIDENT"], "reason": "意外受伤"
-        })).await;
-        assert_eq!(status, 201, "an eliminated household may be proposed again: {proposal}");
+        // A new risk clue, checked at the door and included by the township: the county
+        // identifies the household again, it returns to monitoring and the case is rolled
+        // back, its history kept.
+        let person = member::Entity::find()
+            .filter(member::Column::DocId.eq(doc.to_string()))
+            .filter(member::Column::IdNumber.is_not_null())
+            .one(&app.state.db).await.unwrap().unwrap();
+        zoufang_server::services::accounts::add_user(&app.state, "test", "health", zoufang_e2e::PASSWORD, zoufang_schemas::Role::Department, &zoufang_schemas::RegionCode::parse("652822").unwrap()).await.unwrap();
+        zoufang_server::services::accounts::set_department(&app.state, "test", "health", zoufang_schemas::Department::Health).await.unwrap();
+        let health = app.token("health").await;
+        let mut clues = Sheet::new(&["证件号码", "姓名", "线索类型", "线索描述"]);
+        clues.row(&[person.id_number.as_deref().unwrap(), &person.name, "意外事故", "车祸住院"]);
+        let response = app.client.post(app.url(&format!("/api/v1/departments/uploads?kind=clues&period={}", today().format("%Y-%m"))))
+            .bearer_auth(&health).body(clues.csv_utf8_bom()).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        let (_, listed) = app.get(&supervisor, "/api/v1/clues").await;
+        let clue = listed[0]["id"].as_i64().unwrap();
+        app.post(&helper, &format!("/api/v1/clues/{clue}/finding"), &json!({ "finding": "属实，已住院" })).await;
+        let (status, _) = app.post(&supervisor, &format!("/api/v1/clues/{clue}/decision"), &json!({ "decision": "INCLUDED" })).await;
+        assert_eq!(status, 200);
+        let (_, proposals) = app.get(&county, "/api/v1/identifications?status=PROPOSED").await;
+        let proposal = proposals.as_array().unwrap().iter().find(|p| p["household"] == doc.to_string().as_str()).expect("the clue's proposal");
+        assert_eq!(proposal["clue_id"].as_i64(), Some(clue));
         app.post(&county, &format!("/api/v1/identifications/{}/decision", proposal["id"]), &json!({ "decision": "APPROVED" })).await;
         assert_eq!(monitoring(&app, &doc).await["risk_eliminated"], false);
         let (_, shown) = app.get(&county, &format!("/api/v1/eliminations/{id}")).await;

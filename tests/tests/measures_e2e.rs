@@ -43,6 +43,13 @@ on_both_databases! {
         assert_ne!(tablet.run(&["measure", "check", &doc, &key, "--quarter", "2026Q5", "--carried-out"], "").await.status, 0);
         assert_ne!(tablet.run(&["measure", "check", &doc, "00000000-0000-4000-8000-000000000000", "--quarter", "2026Q4", "--carried-out"], "").await.status, 0);
         tablet.ok(&["measure", "check", &doc, &key, "--quarter", "2026Q4", "--carried-out", "--note", "已按月发放工资"]).await;
+        // Evidence: a photo of the measure.
+        let photo = tablet.home().join("wage-slip.jpg");
+        std::fs::write(&photo, zoufang_e2e::images::jpeg(64, 48, 7)).unwrap();
+        let photo_path = photo.to_str().unwrap();
+        assert_ne!(tablet.run(&["photo", "add", &doc, "OTHER", photo_path, "--measure", "00000000-0000-4000-8000-000000000000"], "").await.status, 0, "no such measure");
+        let added_photo = tablet.ok(&["photo", "add", &doc, "OTHER", photo_path, "--measure", &key]).await;
+        let hash = added_photo["id"].as_str().unwrap().to_owned();
         assert_eq!(measure_on_server(&app, &doc, &key).await, Value::Null, "nothing before the sync");
         let synced = tablet.ok(&["sync"]).await;
         assert_eq!(synced["refused"], 0, "{synced}");
@@ -55,6 +62,11 @@ on_both_databases! {
             assert_eq!(measure[field], value, "{field}: {measure}");
         }
         assert_eq!((measure["funds"].as_f64(), measure["carried_out"].as_bool()), (Some(3000.0), Some(true)));
+        assert_eq!(measure["photos"][&hash], true, "the photo evidences the measure: {measure}");
+        assert_eq!(synced["photos_uploaded"], 1, "{synced}");
+        let county = app.token("county").await;
+        let (status, _) = app.get(&county, &format!("/api/v1/photos/{hash}")).await;
+        assert_eq!(status, 200, "the county sees the evidence");
         app.teardown().await;
     }
 

@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use zoufang_e2e::cli_tablet::CliTablet;
+use zoufang_e2e::console::Console;
 use zoufang_e2e::{TestApp, on_both_databases};
 use zoufang_server::services::plans::pass;
 
@@ -106,6 +107,17 @@ on_both_databases! {
         assert_eq!(status, 403);
         let (status, outcome) = app.post(&county, "/api/v1/plans/pass", &json!({})).await;
         assert_eq!((status, outcome["households"].as_u64()), (200, Some(5)), "{outcome}");
+
+        // The console lists the year's plans; the county brings them up to date.
+        let officer = Console::signed_in(&app, "county").await;
+        let page = officer.get("/console/plans?year=2026").await;
+        assert!(page.body.contains("一户一册") && page.body.contains("脱贫户年度巩固计划"), "{}", page.body);
+        assert!(page.body.contains("id=\"plans-open\">1<"), "the 三类户's plan waits: {}", page.body);
+        assert_eq!(officer.post("/console/plans/pass", &[("csrf", "forged")]).await.status, 403);
+        assert_eq!(officer.submit("/console/plans", "/console/plans/pass", &[]).await.status, 303);
+        let helper = Console::signed_in(&app, "helper_a").await;
+        assert!(!helper.get("/console/plans").await.body.contains("id=\"plans-pass\""));
+        assert_eq!(helper.submit("/console/plans", "/console/plans/pass", &[]).await.status, 403);
         app.teardown().await;
     }
 }

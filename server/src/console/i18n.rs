@@ -284,6 +284,21 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("villages_to_train", "培训村数", "Villages to train"),
     ("villages_known", "辖区村数", "Villages in the county"),
     ("training_topics", "培训内容", "Topics"),
+    ("plans", "帮扶计划", "Assistance plans"),
+    ("plans_open", "待制定措施", "Waiting for measures"),
+    ("plan_kind", "计划", "Plan"),
+    (
+        "plan_CONSOLIDATION",
+        "脱贫户年度巩固计划",
+        "Annual consolidation plan",
+    ),
+    (
+        "plan_MONITORING",
+        "三类户一户一册",
+        "Monitored household's plan",
+    ),
+    ("plan_OPEN", "待制定", "Waiting"),
+    ("plan_DRAWN", "已制定", "Drawn up"),
     (
         "reports_due",
         "季度报表报送期限(季度结束后5个工作日):",

@@ -20,7 +20,7 @@ pub mod upload_form;
 use actix_web::web;
 use pages::{
     accounts, auth, clues, conflicts, county, elimination, households, identification, imports,
-    measures, natural_changes, reports, reviews,
+    measures, natural_changes, plans, reports, reviews,
 };
 
 /// Mounts the console's pages.
@@ -73,5 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(measures::add)
         .service(measures::update)
         .service(reports::calendar)
-        .service(reports::report);
+        .service(reports::report)
+        .service(plans::page)
+        .service(plans::run_pass);
 }

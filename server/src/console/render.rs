@@ -49,6 +49,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/natural_changes.html"),
     ),
     ("training.html", include_str!("templates/training.html")),
+    ("plans.html", include_str!("templates/plans.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -96,6 +97,7 @@ fn navigation(role: Role) -> Vec<NavItem> {
         nav.push(item("/console/elimination", "elimination"));
     }
     if crate::services::natural_ledger::READERS.contains(&role) {
+        nav.push(item("/console/plans", "plans"));
         nav.push(item("/console/natural-changes", "natural_changes"));
         nav.push(item("/console/training", "training"));
     }
@@ -229,6 +231,7 @@ mod tests {
                 "/console/clues",
                 "/console/identification",
                 "/console/elimination",
+                "/console/plans",
                 "/console/natural-changes",
                 "/console/training"
             ]

@@ -3,7 +3,7 @@
 use super::output::Report;
 use crate::edits::{ChangeInput, MemberInput};
 use crate::error::TabletError;
-use crate::measures::{MeasureInput, code};
+use crate::measures::MeasureInput;
 use crate::tablet::Tablet;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
@@ -273,6 +273,9 @@ pub enum PhotoAction {
         kind: String,
         /// The image file.
         file: PathBuf,
+        /// The measure the photo evidences (its id).
+        #[arg(long)]
+        measure: Option<String>,
     },
 }
 
@@ -410,10 +413,16 @@ pub(super) async fn execute(
                     household,
                     kind,
                     file,
+                    measure,
                 },
         } => {
             let subject = parse_code::<PhotoSubject>(&kind)?;
-            let hash = tablet.add_photo(&household, subject, &file).await?;
+            let measure = measure
+                .map(|m| EntryId::parse(m.trim()).map_err(|e| TabletError::Invalid(e.to_string())))
+                .transpose()?;
+            let hash = tablet
+                .add_photo_of(&household, subject, &file, measure.as_ref())
+                .await?;
             Report::Created("photo", hash.to_string())
         }
         Command::Tasks => Report::Tasks(tablet.store().tasks().await?),
@@ -460,10 +469,10 @@ async fn measure(tablet: &Tablet, action: MeasureAction) -> Result<Report, Table
             planned_end,
         } => {
             let input = MeasureInput {
-                kind: code(&kind)?,
-                progress: code(&progress)?,
+                kind: parse_code(&kind)?,
+                progress: parse_code(&progress)?,
                 description,
-                department: department.as_deref().map(code).transpose()?,
+                department: department.as_deref().map(parse_code).transpose()?,
                 funds,
                 start_month: month(start)?,
                 planned_end: month(planned_end)?,

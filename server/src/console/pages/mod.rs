@@ -12,6 +12,7 @@ pub mod identification;
 pub mod imports;
 pub mod measures;
 pub mod natural_changes;
+pub mod plans;
 pub mod reports;
 pub mod reviews;
 
