@@ -175,6 +175,27 @@ fn third_quarter() -> Sheet {
 }
 
 on_both_databases! {
+    async fn a_household_met_again_further_down_the_file_is_refused(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let county = app.token("county").await;
+        let mut sheet = Sheet::new(NATIONAL_HEADERS);
+        sheet
+            .row(&["N001", "652822100201", "一般户", "13900000001", "艾力·买买提", "男", &id_number(1980, 1), "户主", "维吾尔族"])
+            .row(&["N002", "652822100202", "脱贫户", "13900000002", "马建国", "男", &id_number(1975, 5), "户主", "回族"])
+            .row(&["N001", "652822100201", "一般户", "13900000001", "阿依古丽", "女", &id_number(1982, 2), "配偶", "维吾尔族"]);
+        let run = import_households(&app, &county, "split.csv", sheet.csv_utf8_bom()).await;
+        assert_eq!(counts(&run), [3, 2, 0, 0, 1, 0], "{run}");
+        let id = run["id"].as_i64().unwrap();
+        let text = app.client.get(app.url(&format!("/api/v1/imports/{id}/rejects")))
+            .bearer_auth(&county).send().await.unwrap().text().await.unwrap();
+        assert!(text.contains("4,户编号,household-rows-apart"), "{text}");
+        let (_, record) = household(&app, "N001").await;
+        assert_eq!(member_names(&record), ["艾力·买买提"], "the first group stands, nothing merged");
+        let numbered = zoufang_server::store::imports::numbered_under(&app.state.db, "652822").await.unwrap();
+        assert_eq!(numbered.iter().filter(|k| k.national_number.as_deref() == Some("N001")).count(), 1, "no second N001");
+        app.teardown().await;
+    }
+
     async fn a_national_export_goes_in_once_whatever_its_encoding(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let county = app.token("county").await;

@@ -72,37 +72,71 @@ pub async fn create_household<C: ConnectionTrait>(
     Ok(doc)
 }
 
-/// Creates several household documents as the server in one go (an import's batch): the
-/// same documents, projections, findings and visits as [`create_household`] for each.
+/// A household document built off the async threads, ready to store: its changes, its
+/// snapshot and its heads as stored.
+pub type Built = (Vec<zoufang_sync::server::AppliedChange>, Vec<u8>, String);
+
+/// Households being built on every core, off the async threads.
+pub struct Building {
+    records: Vec<(DocId, HouseholdRecord)>,
+    handles: Vec<tokio::task::JoinHandle<Result<Vec<Built>, ApiError>>>,
+}
+
+impl Building {
+    /// Households being built.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+/// Starts building the documents of new households (the CPU-heavy part) on every core; the
+/// caller stores them later with [`store_built`], meanwhile free to do other work.
+pub fn build_households(state: &AppState, records: Vec<(DocId, HouseholdRecord)>) -> Building {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = records.len().div_ceil(threads).max(1);
+    let handles = records
+        .chunks(per)
+        .map(|chunk| {
+            let chunk = chunk.to_vec();
+            let actor = state.server_actor.clone();
+            tokio::task::spawn_blocking(move || {
+                let at = crate::store::now();
+                chunk
+                    .into_iter()
+                    .map(|(id, record)| {
+                        let doc = HouseholdDoc::create(&record, actor.clone(), at)
+                            .map_err(|e| ApiError::BadRequest("record-invalid", e.to_string()))?
+                            .into_automerge();
+                        let ready = documents::NewDoc::of(id, &doc, &record);
+                        Ok((ready.changes, ready.snapshot, ready.heads))
+                    })
+                    .collect::<Result<Vec<_>, ApiError>>()
+            })
+        })
+        .collect();
+    Building { records, handles }
+}
+
+/// Creates many households as the server in `db`: documents, change logs, projections and
+/// findings, with bulk statements.
 pub async fn create_households<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     records: &[(DocId, HouseholdRecord)],
 ) -> Result<(), ApiError> {
-    // Building the automerge documents is the CPU-heavy part: spread it over the cores,
-    // off the async threads.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = records.len().div_ceil(threads).max(1);
-    let mut built = Vec::new();
-    for chunk in records.chunks(per) {
-        let chunk = chunk.to_vec();
-        let actor = state.server_actor.clone();
-        built.push(tokio::task::spawn_blocking(move || {
-            let at = crate::store::now();
-            chunk
-                .into_iter()
-                .map(|(id, record)| {
-                    let doc = HouseholdDoc::create(&record, actor.clone(), at)
-                        .map_err(|e| ApiError::BadRequest("record-invalid", e.to_string()))?
-                        .into_automerge();
-                    let ready = documents::NewDoc::of(id, &doc, &record);
-                    Ok((ready.changes, ready.snapshot, ready.heads))
-                })
-                .collect::<Result<Vec<_>, ApiError>>()
-        }));
-    }
+    store_built(db, build_households(state, records.to_vec())).await
+}
+
+/// Stores households once they are built.
+pub async fn store_built<C: ConnectionTrait>(db: &C, building: Building) -> Result<(), ApiError> {
+    let Building { records, handles } = building;
     let mut parts = Vec::with_capacity(records.len());
-    for handle in built {
+    for handle in handles {
         parts.extend(
             handle
                 .await

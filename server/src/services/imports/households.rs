@@ -38,6 +38,22 @@ struct Run<'a> {
     headers: [String; 2],
 }
 
+/// A batch read and sorted, its new households being built.
+struct Planned {
+    /// The batch's first row: where to resume if storing it fails.
+    first_row: u64,
+    /// Rows read up to the end of the batch.
+    rows_at: i64,
+    /// The new households, being built.
+    building: crate::services::documents::Building,
+    /// Baselines to keep (new households, then the others as they are reconciled).
+    new_baselines: Vec<(String, String)>,
+    /// Households the server has, with their last baselines.
+    existing: Vec<(ImportedHousehold, Known, Option<Baseline>)>,
+    /// Rows refused so far.
+    rejected: Vec<Rejected>,
+}
+
 fn rejected_rows(
     household: &ImportedHousehold,
     column: &str,
@@ -83,69 +99,143 @@ impl Run<'_> {
         })
     }
 
-    /// Writes a batch in one transaction; the rows it rejected are stored with it.
-    async fn write(
+    /// Reads what the server knows of a batch and sorts its households: new ones start
+    /// being built at once (on every core, while the previous batch is stored), existing
+    /// ones wait for the batch's transaction.
+    async fn plan(
         &mut self,
         batch: Vec<ImportedHousehold>,
         mut rejected: Vec<Rejected>,
-    ) -> Result<(), ApiError> {
-        let numbers: Vec<String> = batch.iter().map(|h| h.national_number.clone()).collect();
-        let known = imports::by_national_numbers(&self.state.db, numbers).await?;
-        let existing: Vec<String> = known.values().map(|k| k.doc_id.clone()).collect();
-        let baselines = imports::baselines(&self.state.db, existing).await?;
-        let txn = crate::store::begin_write(&self.state.db).await?;
-        let mut staged: Vec<(Staged, i64)> = Vec::new();
-        let mut created: Vec<(DocId, zoufang_schemas::HouseholdRecord)> = Vec::new();
-        let mut written: Vec<(String, String)> = Vec::new();
-        let mut counts = self.counts;
-        for household in &batch {
-            self.seen.insert(household.national_number.clone());
-            if let Some(refusal) = self.region_refusal(household) {
+        rows_at: i64,
+    ) -> Result<Planned, ApiError> {
+        let first_row = batch.first().map_or(0, |h| h.rows[0]);
+        let mut fresh = Vec::with_capacity(batch.len());
+        for household in batch {
+            if self.seen.insert(household.national_number.clone()) {
+                fresh.push(household);
+            } else {
+                // A household's rows come together: a 户编号 met again further down the
+                // file is refused, not merged into (or created beside) the first.
+                let refusal = Refusal {
+                    code: "household-repeated".into(),
+                    message: format!(
+                        "户编号 {} came earlier in the file: a household's rows go together",
+                        household.national_number
+                    ),
+                    row: None,
+                };
                 rejected.extend(rejected_rows(
-                    household,
+                    &household,
+                    &self.headers[1],
+                    &refusal,
+                    Some(&household.national_number),
+                ));
+            }
+        }
+        let numbers: Vec<String> = fresh.iter().map(|h| h.national_number.clone()).collect();
+        let known = imports::by_national_numbers(&self.state.db, numbers).await?;
+        let ids: Vec<String> = known.values().map(|k| k.doc_id.clone()).collect();
+        let mut baselines = imports::baselines(&self.state.db, ids).await?;
+        let mut created = Vec::new();
+        let mut new_baselines = Vec::new();
+        let mut existing = Vec::new();
+        for household in fresh {
+            if let Some(refusal) = self.region_refusal(&household) {
+                rejected.extend(rejected_rows(
+                    &household,
                     &self.headers[0],
                     &refusal,
                     household.region(),
                 ));
                 continue;
             }
-            let outcome = match known.get(&household.national_number) {
-                None => Self::create(household, &mut created, &mut written),
+            match known.get(&household.national_number) {
+                None => match Self::create(&household, &mut created, &mut new_baselines) {
+                    Ok(()) => {}
+                    Err(refusal) if refusal.code == "internal" => {
+                        return Err(ApiError::Internal(refusal.message));
+                    }
+                    Err(refusal) => rejected.extend(rejected_rows(
+                        &household,
+                        &self.headers[1],
+                        &refusal,
+                        Some(&household.national_number),
+                    )),
+                },
                 Some(found) if !found.region_code.starts_with(&self.importer.region) => {
-                    Err(Refusal {
+                    let refusal = Refusal {
                         code: "household-out-of-scope".into(),
                         message: format!(
                             "household {} belongs to {}",
                             household.national_number, found.region_code
                         ),
                         row: None,
-                    })
+                    };
+                    rejected.extend(rejected_rows(
+                        &household,
+                        &self.headers[1],
+                        &refusal,
+                        Some(&household.national_number),
+                    ));
                 }
                 Some(found) => {
                     let baseline = baselines
-                        .get(&found.doc_id)
-                        .and_then(|b| serde_json::from_str::<Baseline>(b).ok());
-                    self.reconcile(&txn, household, found, baseline, &mut staged, &mut written)
-                        .await
+                        .remove(&found.doc_id)
+                        .and_then(|b| serde_json::from_str::<Baseline>(&b).ok());
+                    existing.push((household, found.clone(), baseline));
                 }
-            };
+            }
+        }
+        Ok(Planned {
+            first_row,
+            rows_at,
+            building: crate::services::documents::build_households(self.state, created),
+            new_baselines,
+            existing,
+            rejected,
+        })
+    }
+
+    /// Stores a planned batch in one transaction; the rows it rejected are stored with it.
+    async fn store(&mut self, planned: Planned) -> Result<(), ApiError> {
+        let Planned {
+            building,
+            mut new_baselines,
+            existing,
+            mut rejected,
+            ..
+        } = planned;
+        let txn = crate::store::begin_write(&self.state.db).await?;
+        let mut counts = self.counts;
+        counts.created += building.len() as i64;
+        crate::services::documents::store_built(&txn, building).await?;
+        let mut staged: Vec<(Staged, i64)> = Vec::new();
+        for (household, found, baseline) in existing {
+            let outcome = self
+                .reconcile(
+                    &txn,
+                    &household,
+                    &found,
+                    baseline,
+                    &mut staged,
+                    &mut new_baselines,
+                )
+                .await;
             match outcome {
-                Ok(Outcome::Created) => counts.created += 1,
                 Ok(Outcome::Updated) => counts.updated += 1,
                 Ok(Outcome::Unchanged) => counts.unchanged += 1,
                 Err(refusal) if refusal.code == "internal" => {
                     return Err(ApiError::Internal(refusal.message));
                 }
                 Err(refusal) => rejected.extend(rejected_rows(
-                    household,
+                    &household,
                     &self.headers[1],
                     &refusal,
                     Some(&household.national_number),
                 )),
             }
         }
-        crate::services::documents::create_households(self.state, &txn, &created).await?;
-        imports::put_baselines(&txn, &written, self.id).await?;
+        imports::put_baselines(&txn, &new_baselines, self.id).await?;
         counts.rejected += rejected.len() as i64;
         imports::add_rejects(&txn, self.id, &rejected).await?;
         imports::progress(&txn, self.id, counts, None).await?;
@@ -157,12 +247,25 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Stores a planned batch; when it fails, the rows counted go back to those before it
+    /// and the row to resume from comes back with the error.
+    async fn store_or_rewind(&mut self, planned: Planned) -> Result<(), (u64, String)> {
+        let (first, rows_at, rows_before) = (planned.first_row, planned.rows_at, self.counts.rows);
+        match self.store(planned).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.counts.rows = rows_before.min(rows_at);
+                Err((first, e.to_string()))
+            }
+        }
+    }
+
     /// A household the server has not seen: its record joins the batch's creations.
     fn create(
         household: &ImportedHousehold,
         created: &mut Vec<(DocId, zoufang_schemas::HouseholdRecord)>,
         baselines: &mut Vec<(String, String)>,
-    ) -> Result<Outcome, Refusal> {
+    ) -> Result<(), Refusal> {
         let (record, baseline) = plan::create(household)?;
         let id = DocId(*uuid::Uuid::new_v4().as_bytes());
         baselines.push((
@@ -170,7 +273,7 @@ impl Run<'_> {
             serde_json::to_string(&baseline).map_err(internal)?,
         ));
         created.push((id, record));
-        Ok(Outcome::Created)
+        Ok(())
     }
 
     async fn reconcile(
@@ -222,7 +325,6 @@ impl Run<'_> {
 }
 
 enum Outcome {
-    Created,
     Updated,
     Unchanged,
 }
@@ -334,6 +436,7 @@ pub async fn run(
     let mut batch: Vec<ImportedHousehold> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
     let mut failed: Option<(u64, String)> = None;
+    let mut in_flight: Option<Planned> = None;
     let skip_before = resume_from.unwrap_or(0);
     loop {
         let row: Option<Row> = match table.next().await {
@@ -368,14 +471,34 @@ pub async fn run(
             }
         }
         if batch.len() >= BATCH || row.is_none() {
-            let first = batch.first().map(|h| h.rows[0]);
-            let rows = run.counts.rows;
-            if let Err(e) = run
-                .write(std::mem::take(&mut batch), std::mem::take(&mut rejected))
+            // The next batch's households are built while the one before is stored.
+            let first_of_batch = batch.first().map_or(0, |h| h.rows[0]);
+            let planned = match run
+                .plan(
+                    std::mem::take(&mut batch),
+                    std::mem::take(&mut rejected),
+                    run.counts.rows,
+                )
                 .await
             {
-                run.counts.rows = rows;
-                failed = Some((first.unwrap_or(0), e.to_string()));
+                Ok(planned) => planned,
+                Err(e) => {
+                    // Nothing of this batch, nor of the one in flight, was stored.
+                    let first = match in_flight.take() {
+                        Some(previous) => {
+                            run.counts.rows = previous.rows_at;
+                            previous.first_row
+                        }
+                        None => first_of_batch,
+                    };
+                    failed = Some((first, e.to_string()));
+                    break;
+                }
+            };
+            if let Some(previous) = in_flight.replace(planned)
+                && let Err((row, error)) = run.store_or_rewind(previous).await
+            {
+                failed = Some((row, error));
                 break;
             }
             progress(&run.counts);
@@ -383,6 +506,12 @@ pub async fn run(
         if row.is_none() {
             break;
         }
+    }
+    if failed.is_none()
+        && let Some(last) = in_flight.take()
+        && let Err((row, error)) = run.store_or_rewind(last).await
+    {
+        failed = Some((row, error));
     }
     let ended = match &failed {
         Some((row, error)) => (imports::FAILED, Some(*row as i64), Some(error.clone())),
