@@ -81,6 +81,12 @@ pub enum ReportCommand {
     /// 风险化解情况报告: eliminated and remaining by category and risk type, eliminations by
     /// mode, the doubtful data.
     Risks(crate::cli_pull::ReportArgs),
+    /// The plan's training calendar of a year, printed.
+    Training {
+        /// The year (default: this year).
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 /// Account commands.
@@ -243,6 +249,15 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
                 ReportCommand::Scale(args) => (crate::cli_pull::ReportKind::Scale, args),
                 ReportCommand::Measures(args) => (crate::cli_pull::ReportKind::Measures, args),
                 ReportCommand::Risks(args) => (crate::cli_pull::ReportKind::Risks, args),
+                ReportCommand::Training { year } => {
+                    let year = crate::services::reports::training::year_or_this(year)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let calendar = crate::services::reports::training::calendar(&state, year)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    print!("{}", crate::cli_pull::training_text(&calendar));
+                    return Ok(());
+                }
             };
             let out = args.out.clone();
             crate::cli_pull::report(&state, kind, args).await?;

@@ -94,6 +94,22 @@ pub async fn export(state: &AppState, args: ExportArgs) -> anyhow::Result<u64> {
     Ok(done)
 }
 
+/// The training calendar as lines of text.
+pub fn training_text(calendar: &crate::services::reports::training::Calendar) -> String {
+    let mut out = format!("人员培训计划 {}\n", calendar.year);
+    for s in &calendar.sessions {
+        out.push_str(&format!(
+            "{}  {} ({})  至少 {} 个村 / 辖区 {} 个村\n",
+            s.month, s.name, s.county, s.min_villages, s.villages
+        ));
+    }
+    out.push_str("培训内容:\n");
+    for topic in &calendar.topics {
+        out.push_str(&format!("  - {topic}\n"));
+    }
+    out
+}
+
 /// Which report the command writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {

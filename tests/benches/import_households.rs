@@ -64,6 +64,7 @@ async fn run_all() {
             let rows = write_file(&file, count);
             for run in ["first", "again"] {
                 let (elapsed, peak) = import(&url, dir.path(), &file);
+                verify(&url, dir.path(), count, run).await;
                 println!(
                     "| {backend} | {count} | {rows} | {run} | {:.1} | {:.0} | {:.1} |",
                     elapsed.as_secs_f64(),
@@ -76,6 +77,30 @@ async fn run_all() {
             }
         }
     }
+}
+
+/// Checks that the run went through: every household created on the first run, every one
+/// left unchanged on the second, and as many households stored as the file has.
+async fn verify(url: &str, dir: &std::path::Path, count: usize, run: &str) {
+    let state = zoufang_server::build_state(zoufang_e2e::settings(url, dir))
+        .await
+        .unwrap();
+    let runs = zoufang_server::store::imports::list(&state.db, "652822", 1)
+        .await
+        .unwrap();
+    let last = &runs[0];
+    assert_eq!(last.status, "DONE", "{last:?}");
+    let expected = if run == "first" {
+        (count as i64, 0)
+    } else {
+        (0, count as i64)
+    };
+    assert_eq!((last.created, last.unchanged), expected, "{last:?}");
+    let stored = zoufang_server::store::imports::numbered_under(&state.db, "652822")
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(stored, count, "households stored");
 }
 
 /// The county, its ten townships and their hundred villages.

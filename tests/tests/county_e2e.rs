@@ -343,6 +343,8 @@ on_both_databases! {
         assert_eq!(status, 200);
         let march: Vec<&str> = calendar["sessions"].as_array().unwrap().iter().filter(|s| s["month"] == "2026-03").map(|s| s["name"].as_str().unwrap()).collect();
         assert_eq!(march, ["库尔勒市", "博湖县", "轮台县"]);
+        let printed = zoufang_server::cli_pull::training_text(&zoufang_server::services::reports::training::calendar(&app.state, 2026).await.unwrap());
+        assert!(printed.contains("2026-06  若羌县 (652824)") && printed.contains("培训内容"), "{printed}");
         let luntai = calendar["sessions"].as_array().unwrap().iter().find(|s| s["county"] == "652822").unwrap();
         assert_eq!((luntai["villages"].as_u64(), luntai["min_villages"].as_u64()), (Some(2), Some(2)));
 
