@@ -90,7 +90,7 @@ pub async fn current_snapshots<C: ConnectionTrait>(
 ) -> Result<Vec<zoufang_schemas::wire::WholeDoc>, StoreError> {
     let mut out = Vec::with_capacity(ids.len());
     let keys: Vec<String> = ids.iter().map(doc_key).collect();
-    for chunk in keys.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(&keys, INSERT_CHUNK) {
         let rows: Vec<(String, Vec<u8>, String)> = document::Entity::find()
             .select_only()
             .columns([
@@ -171,7 +171,7 @@ pub async fn fetch_many<C: ConnectionTrait>(
 ) -> Result<Vec<StoredDoc>, StoreError> {
     use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
     let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(ids, INSERT_CHUNK) {
         let keys: Vec<String> = chunk.iter().map(doc_key).collect();
         let rows: Vec<(String, Vec<u8>, i64, String)> = document::Entity::find()
             .select_only()
@@ -296,7 +296,7 @@ pub async fn create_many<C: ConnectionTrait>(
     insert_changes(db, &refs, origin).await?;
     drop(refs);
     let mut upto: BTreeMap<String, i64> = BTreeMap::new();
-    for chunk in docs.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(&docs, INSERT_CHUNK) {
         let rows: Vec<(String, Option<i64>)> = doc_change::Entity::find()
             .select_only()
             .column(doc_change::Column::DocId)
@@ -372,7 +372,7 @@ pub async fn insert_changes<C: ConnectionTrait>(
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         return insert_changes_unnest(db, changes, origin, received).await;
     }
-    for chunk in changes.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(changes, INSERT_CHUNK) {
         let models = chunk
             .iter()
             .map(|(id, region, change)| change_row(id, region, change, origin, received));
@@ -500,7 +500,7 @@ pub async fn advance_many<C: ConnectionTrait>(
     let updated = now();
     super::clock::tick(db).await?;
     let stamp = super::clock::stamp_sql(backend);
-    for chunk in docs.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(docs, INSERT_CHUNK) {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 4);
         for (i, (id, version, heads, added)) in chunk.iter().enumerate() {
@@ -601,7 +601,7 @@ pub async fn project_many<C: ConnectionTrait>(
         return Ok(());
     }
     let updated = now();
-    for chunk in records.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(records, INSERT_CHUNK) {
         let rows = chunk.iter().map(|(id, record)| {
             household_row(
                 id,
@@ -641,7 +641,7 @@ pub async fn project_many<C: ConnectionTrait>(
                 })
         })
         .collect();
-    for chunk in members.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(&members, INSERT_CHUNK) {
         member::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
@@ -805,7 +805,7 @@ pub async fn project_households<C: ConnectionTrait>(
     rows: &[(DocId, HouseholdColumns<'_>)],
 ) -> Result<(), StoreError> {
     let updated = now();
-    for chunk in rows.chunks(INSERT_CHUNK) {
+    for chunk in super::shaped(rows, INSERT_CHUNK) {
         let models = chunk
             .iter()
             .map(|(id, columns)| household_row(id, *columns, None, updated));
@@ -979,7 +979,7 @@ pub async fn member_names<C: ConnectionTrait>(
     docs: &[String],
 ) -> Result<BTreeMap<(String, String), String>, StoreError> {
     let mut out = BTreeMap::new();
-    for chunk in docs.chunks(500) {
+    for chunk in super::shaped(docs, 500) {
         let rows: Vec<(String, String, String)> = super::entities::member::Entity::find()
             .select_only()
             .column(super::entities::member::Column::DocId)

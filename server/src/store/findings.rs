@@ -79,10 +79,8 @@ pub async fn insert_new<C: ConnectionTrait>(
             })
         })
         .collect();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(300).collect();
-        finding::Entity::insert_many(chunk)
+    for chunk in super::shaped(&rows, 300) {
+        finding::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
     }

@@ -115,7 +115,7 @@ pub async fn add_rejects<C: ConnectionTrait>(
     import_id: i64,
     rejects: &[Rejected],
 ) -> Result<(), StoreError> {
-    for chunk in rejects.chunks(500) {
+    for chunk in super::shaped(rejects, 500) {
         import_reject::Entity::insert_many(chunk.iter().map(|r| import_reject::ActiveModel {
             import_id: Set(import_id),
             row: Set(r.row),
@@ -181,7 +181,7 @@ pub async fn baselines<C: ConnectionTrait>(
     doc_ids: Vec<String>,
 ) -> Result<BTreeMap<String, String>, StoreError> {
     let mut out = BTreeMap::new();
-    for chunk in doc_ids.chunks(500) {
+    for chunk in super::shaped(&doc_ids, 500) {
         for row in import_baseline::Entity::find()
             .filter(import_baseline::Column::DocId.is_in(chunk.to_vec()))
             .all(db)
@@ -210,7 +210,7 @@ pub async fn by_national_numbers<C: ConnectionTrait>(
     numbers: Vec<String>,
 ) -> Result<BTreeMap<String, Known>, StoreError> {
     let mut out = BTreeMap::new();
-    for chunk in numbers.chunks(500) {
+    for chunk in super::shaped(&numbers, 500) {
         let rows: Vec<(String, String, Option<String>)> = household::Entity::find()
             .select_only()
             .column(household::Column::DocId)
@@ -243,7 +243,7 @@ pub async fn put_baselines<C: ConnectionTrait>(
     import_id: i64,
 ) -> Result<(), StoreError> {
     let at = now();
-    for chunk in baselines.chunks(300) {
+    for chunk in super::shaped(baselines, 300) {
         import_baseline::Entity::insert_many(chunk.iter().map(|(doc_id, baseline)| {
             import_baseline::ActiveModel {
                 doc_id: Set(doc_id.clone()),
@@ -273,7 +273,17 @@ pub async fn numbered_under<C: ConnectionTrait>(
     db: &C,
     prefix: &str,
 ) -> Result<Vec<Known>, StoreError> {
-    let rows: Vec<(String, String, Option<String>)> = household::Entity::find()
+    numbered_page(db, prefix, "", u64::MAX).await
+}
+
+/// A page of [`numbered_under`], after `after` in document order.
+pub async fn numbered_page<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+    after: &str,
+    limit: u64,
+) -> Result<Vec<Known>, StoreError> {
+    let mut query = household::Entity::find()
         .select_only()
         .column(household::Column::DocId)
         .column(household::Column::RegionCode)
@@ -288,9 +298,12 @@ pub async fn numbered_under<C: ConnectionTrait>(
                     .to_owned(),
             ),
         )
-        .into_tuple()
-        .all(db)
-        .await?;
+        .filter(household::Column::DocId.gt(after))
+        .order_by_asc(household::Column::DocId);
+    if limit != u64::MAX {
+        query = query.limit(limit);
+    }
+    let rows: Vec<(String, String, Option<String>)> = query.into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(doc_id, region_code, national_number)| Known {
@@ -307,7 +320,7 @@ pub async fn add_absent<C: ConnectionTrait>(
     import_id: i64,
     absent: &[Known],
 ) -> Result<(), StoreError> {
-    for chunk in absent.chunks(500) {
+    for chunk in super::shaped(absent, 500) {
         import_absent::Entity::insert_many(chunk.iter().map(|k| import_absent::ActiveModel {
             import_id: Set(import_id),
             doc_id: Set(k.doc_id.clone()),

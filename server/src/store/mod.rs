@@ -50,7 +50,48 @@ pub fn in_region<C: sea_orm::ColumnTrait>(column: C, prefix: &str) -> sea_orm::C
         .add(column.lt(format!("{prefix}~")))
 }
 
+/// `items` in slices of `max`, the rest in slices of powers of two: bulk statements built
+/// from them come in a few shapes only (at most one per power of two below `max`), so the
+/// drivers' prepared-statement caches hold a few statements, not one per batch size.
+pub fn shaped<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let max = max.max(1);
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let take = if rest.len() >= max {
+            max
+        } else {
+            1 << (usize::BITS - 1 - rest.len().leading_zeros())
+        };
+        let (head, tail) = rest.split_at(take);
+        rest = tail;
+        Some(head)
+    })
+}
+
 /// Current Unix time in seconds.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bulk_slices_come_in_few_shapes() {
+        let items: Vec<u32> = (0..1234).collect();
+        let sizes: Vec<usize> = super::shaped(&items, 500).map(<[u32]>::len).collect();
+        assert_eq!(sizes, [500, 500, 128, 64, 32, 8, 2]);
+        assert_eq!(sizes.iter().sum::<usize>(), 1234);
+        let flat: Vec<u32> = super::shaped(&items, 500).flatten().copied().collect();
+        assert_eq!(flat, items);
+        assert_eq!(super::shaped(&items[..0], 500).count(), 0);
+        assert_eq!(
+            super::shaped(&items[..3], 0)
+                .map(<[u32]>::len)
+                .collect::<Vec<_>>(),
+            [1, 1, 1]
+        );
+    }
 }

@@ -24,6 +24,9 @@ use zoufang_sync::HouseholdDoc;
 /// Households written per transaction.
 pub const BATCH: usize = 500;
 
+/// Households read per query when looking for those the file no longer lists.
+const ABSENT_PAGE: u64 = 5000;
+
 /// Where an import stands, for a progress bar.
 pub type Progress<'a> = &'a mut (dyn FnMut(&Counts) + Send);
 
@@ -516,17 +519,28 @@ pub async fn run(
     let ended = match &failed {
         Some((row, error)) => (imports::FAILED, Some(*row as i64), Some(error.clone())),
         None => {
-            let absent: Vec<Known> = imports::numbered_under(&state.db, &importer.region)
-                .await?
-                .into_iter()
-                .filter(|k| {
-                    k.national_number
-                        .as_ref()
-                        .is_some_and(|n| !run.seen.contains(n))
-                })
-                .collect();
-            imports::add_absent(&state.db, run.id, &absent).await?;
-            run.counts.absent = absent.len() as i64;
+            // Page by page, so that memory does not grow with the county.
+            let mut after = String::new();
+            loop {
+                let page = imports::numbered_page(&state.db, &importer.region, &after, ABSENT_PAGE)
+                    .await?;
+                let Some(last) = page.last() else { break };
+                after = last.doc_id.clone();
+                let full = page.len() as u64 == ABSENT_PAGE;
+                let absent: Vec<Known> = page
+                    .into_iter()
+                    .filter(|k| {
+                        k.national_number
+                            .as_ref()
+                            .is_some_and(|n| !run.seen.contains(n))
+                    })
+                    .collect();
+                imports::add_absent(&state.db, run.id, &absent).await?;
+                run.counts.absent += absent.len() as i64;
+                if !full {
+                    break;
+                }
+            }
             (imports::DONE, None, None)
         }
     };
