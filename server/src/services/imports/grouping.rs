@@ -90,7 +90,7 @@ pub struct Grouper {
     /// Rows of the current household whose household cells were bad: the household is
     /// rejected as a whole when it closes.
     current_bad: Vec<Rejected>,
-    done_numbers: HashSet<String>,
+    done_numbers: super::numbers::NumberSet,
 }
 
 fn reject(
@@ -124,7 +124,7 @@ impl Grouper {
             layout,
             current: None,
             current_bad: Vec::new(),
-            done_numbers: HashSet::new(),
+            done_numbers: super::numbers::NumberSet::default(),
         }
     }
 
@@ -264,7 +264,7 @@ impl Grouper {
 
     fn close(&mut self, rejected: &mut Vec<Rejected>) -> Option<ImportedHousehold> {
         let household = self.current.take()?;
-        self.done_numbers.insert(household.national_number.clone());
+        self.done_numbers.insert(&household.national_number);
         let mut bad = std::mem::take(&mut self.current_bad);
         if household.region().is_none() && bad.iter().all(|b| b.code != "region-invalid") {
             let header = self.layout.header_of("household.region_code");

@@ -16,7 +16,7 @@ use crate::store::audit::{self, Event};
 use crate::store::entities::import_run;
 use crate::store::imports::{self, Counts, Known, Rejected};
 use crate::store::{documents, regions};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use zoufang_schemas::wire::DocId;
 use zoufang_sync::HouseholdDoc;
@@ -35,7 +35,7 @@ struct Run<'a> {
     importer: &'a Importer,
     id: i64,
     villages: BTreeSet<String>,
-    seen: HashSet<String>,
+    seen: super::numbers::NumberSet,
     counts: Counts,
     /// The file's headers of 区划代码 and 户编号, for the refused rows.
     headers: [String; 2],
@@ -114,7 +114,7 @@ impl Run<'_> {
         let first_row = batch.first().map_or(0, |h| h.rows[0]);
         let mut fresh = Vec::with_capacity(batch.len());
         for household in batch {
-            if self.seen.insert(household.national_number.clone()) {
+            if self.seen.insert(&household.national_number) {
                 fresh.push(household);
             } else {
                 // A household's rows come together: a 户编号 met again further down the
@@ -429,7 +429,7 @@ pub async fn run(
         villages: regions::villages_under(&state.db, &importer.region)
             .await
             .map_err(ApiError::from)?,
-        seen: HashSet::new(),
+        seen: super::numbers::NumberSet::default(),
         counts: Counts::default(),
         headers: [
             grouper.header_of("household.region_code"),
@@ -468,7 +468,7 @@ pub async fn run(
         rejected.extend(bad.into_iter().filter(|r| r.row as u64 >= skip_before));
         if let Some(household) = closed {
             if household.rows[0] < skip_before {
-                run.seen.insert(household.national_number);
+                run.seen.insert(&household.national_number);
             } else {
                 batch.push(household);
             }

@@ -6,6 +6,7 @@
 pub mod columns;
 pub mod grouping;
 pub mod households;
+pub mod numbers;
 pub mod plan;
 pub mod regions;
 pub mod report;
