@@ -42,6 +42,13 @@ pub enum Command {
         #[arg(long, default_value_t = 40)]
         demo_households_per_village: usize,
     },
+    /// Projects every household again from its document (after an upgrade that added
+    /// projected columns: incomes, measures).
+    Reproject {
+        /// A region code prefix (default: everything).
+        #[arg(long, default_value = "")]
+        region: String,
+    },
     /// Applies database migrations.
     Migrate,
     /// Seeds the demo prefecture and prints the demo logins.
@@ -208,6 +215,13 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             build_state(settings).await?;
             println!("migrations applied");
+        }
+        Command::Reproject { region } => {
+            let state = build_state(settings).await?;
+            let done = crate::services::projection::reproject_all(&state, &region)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{done} households projected again");
         }
         Command::Demo {
             households_per_village,

@@ -67,6 +67,20 @@ on_both_databases! {
         let county = app.token("county").await;
         let (status, _) = app.get(&county, &format!("/api/v1/photos/{hash}")).await;
         assert_eq!(status, 200, "the county sees the evidence");
+
+        // An upgraded database projects its households again from their documents.
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        use zoufang_server::store::entities::household;
+        let row = || async { household::Entity::find_by_id(doc.clone()).one(&app.state.db).await.unwrap().unwrap() };
+        assert_eq!((row().await.measures_active, row().await.measures_checked_through), (1, Some("2026Q4".to_owned())));
+        household::Entity::update_many()
+            .col_expr(household::Column::MeasuresActive, Expr::value(0))
+            .col_expr(household::Column::MeasuresCheckedThrough, Expr::value(Option::<String>::None))
+            .filter(household::Column::RegionCode.starts_with("652822"))
+            .exec(&app.state.db).await.unwrap();
+        let done = zoufang_server::services::projection::reproject_all(&app.state, "652822").await.unwrap();
+        assert_eq!(done, 5);
+        assert_eq!((row().await.measures_active, row().await.measures_checked_through), (1, Some("2026Q4".to_owned())));
         app.teardown().await;
     }
 

@@ -172,6 +172,35 @@ fn unreadable(reason: &str) -> zoufang_schemas::validate::Report {
     }
 }
 
+/// Projects every household under `prefix` again from its document (after an upgrade that
+/// added projected columns); returns how many were projected.
+pub async fn reproject_all(state: &crate::state::AppState, prefix: &str) -> Result<u64, ApiError> {
+    const PAGE: u64 = 500;
+    let mut after = String::new();
+    let mut done = 0;
+    loop {
+        let page =
+            crate::store::identification::households_page(&state.db, prefix, &after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.doc_id.clone();
+        let mut records = Vec::with_capacity(page.len());
+        for h in &page {
+            if let Some((_, record)) =
+                crate::services::documents::current_record(state, &h.doc_id).await?
+                && let Some(id) = DocId::parse(&h.doc_id)
+            {
+                records.push((id, record));
+            }
+        }
+        let refs: Vec<(DocId, &HouseholdRecord)> = records.iter().map(|(id, r)| (*id, r)).collect();
+        let txn = crate::store::begin_write(&state.db).await?;
+        documents::project_many(&txn, &refs).await?;
+        txn.commit().await?;
+        done += refs.len() as u64;
+    }
+    Ok(done)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
