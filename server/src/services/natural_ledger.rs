@@ -86,17 +86,37 @@ pub fn quarter_days(quarter: &Quarter) -> Option<(NaiveDate, NaiveDate)> {
     Some((first, next.pred_opt()?))
 }
 
+/// The changes of a document as (actor, first op, last op, hash), read once per document.
+fn op_ranges(doc: &Automerge) -> Vec<(automerge::ActorId, u64, u64, String)> {
+    doc.get_changes(&[])
+        .into_iter()
+        .map(|c| {
+            (
+                c.actor_id().clone(),
+                c.start_op().get(),
+                c.max_op(),
+                hex::encode(c.hash().0),
+            )
+        })
+        .collect()
+}
+
 /// The change that created the entry `key` of `section` (its object's first op).
-fn creating_change(doc: &Automerge, section: &str, key: &str) -> Option<String> {
+fn creating_change(
+    doc: &Automerge,
+    ranges: &[(automerge::ActorId, u64, u64, String)],
+    section: &str,
+    key: &str,
+) -> Option<String> {
     let (_, entries) = doc.get(automerge::ROOT, section).ok()??;
     let (_, entry) = doc.get(&entries, key).ok()??;
     let automerge::ObjId::Id(counter, actor, _) = entry else {
         return None;
     };
-    doc.get_changes(&[])
-        .into_iter()
-        .find(|c| c.actor_id() == &actor && c.start_op().get() <= counter && counter <= c.max_op())
-        .map(|c| hex::encode(c.hash().0))
+    ranges
+        .iter()
+        .find(|(a, first, last, _)| *a == actor && (*first..=*last).contains(&counter))
+        .map(|(_, _, _, hash)| hash.clone())
 }
 
 /// The ledger of a village or township in the caller's scope for `quarter`.
@@ -139,6 +159,7 @@ pub async fn ledger(
             .active_members()
             .find(|(_, m)| m.relation == Relation::Head)
             .map(|(_, m)| m.name.clone());
+        let mut ranges = None;
         for (key, event) in &record.events {
             let Some(date) = event.date.filter(|d| (first..=last).contains(d)) else {
                 continue;
@@ -146,7 +167,12 @@ pub async fn ledger(
             if event.status != EntryStatus::Active {
                 continue;
             }
-            if let Some(hash) = creating_change(&loaded.doc, "events", key.as_str()) {
+            if let Some(hash) = creating_change(
+                &loaded.doc,
+                ranges.get_or_insert_with(|| op_ranges(&loaded.doc)),
+                "events",
+                key.as_str(),
+            ) {
                 creators.push((lines.len(), hash));
             }
             lines.push(LedgerLine {

@@ -53,12 +53,10 @@ pub const CATEGORIES: [MonitorCategory; 3] = [
     MonitorCategory::SuddenHardship,
 ];
 
+/// Whether `date` falls in `quarter`.
 pub fn in_quarter(quarter: &Quarter, date: NaiveDate) -> bool {
-    let text = quarter.as_str();
-    let year: i32 = text[..4].parse().unwrap_or(0);
-    let q: u32 = text[5..].parse().unwrap_or(0);
-    use chrono::Datelike;
-    date.year() == year && (date.month() - 1) / 3 + 1 == q
+    crate::services::natural_ledger::quarter_days(quarter)
+        .is_some_and(|(first, last)| (first..=last).contains(&date))
 }
 
 pub fn month_in_quarter(quarter: &Quarter, month: Option<&zoufang_schemas::YearMonth>) -> bool {

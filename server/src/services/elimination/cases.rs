@@ -115,13 +115,7 @@ pub async fn take(
     today: NaiveDate,
 ) -> Result<CaseView, ApiError> {
     user.require(step.roles())?;
-    let case = store::case(&state.db, id)
-        .await?
-        .filter(|c| user.sees(&c.region_code))
-        .ok_or_else(|| ApiError::NotFound(format!("case {id}")))?;
-    let doc =
-        DocId::parse(&case.doc_id).ok_or_else(|| ApiError::Internal("bad document id".into()))?;
-    let facts = Household::of(&record(state, &doc).await?);
+    let (case, doc, facts) = case_in_scope(state, user, id).await?;
     let who = format!("user:{}", user.name);
     let mode = EliminationMode::from_code(&case.mode).unwrap_or(EliminationMode::Assisted);
     let notice_ends = NaiveDate::parse_from_str(&case.notice_ends, "%Y-%m-%d")
@@ -148,13 +142,7 @@ pub async fn take(
     let marked = (step == Step::Mark).then_some(month.as_str());
     let event = Event {
         actor: who.clone(),
-        action: match step {
-            Step::Verify => "elimination.verify",
-            Step::Confirm => "elimination.confirm",
-            Step::Mark => "elimination.mark",
-            Step::Withdraw => "elimination.withdraw",
-            Step::RollBack => "elimination.roll_back",
-        },
+        action: step.action(),
         subject: format!("elimination/{id}"),
         detail: serde_json::json!({ "household": case.doc_id, "status": next, "note": note }),
     };
@@ -170,21 +158,13 @@ pub async fn take(
     };
     match step {
         Step::Mark | Step::RollBack => {
-            let eliminated = step == Step::Mark;
             server_write::write(
                 state,
                 &doc,
                 WrittenBy {
                     user_id: Some(user.id),
                 },
-                |e| {
-                    e.put(&field("monitoring.risk_eliminated"), &eliminated)?;
-                    if eliminated {
-                        e.put(&field("monitoring.elimination_mode"), &mode)?;
-                        e.put(&field("monitoring.eliminated_month"), &month)?;
-                    }
-                    Ok(())
-                },
+                monitoring_edit(step == Step::Mark, mode, &month),
                 async |txn, _| advance(txn).await,
                 event,
             )
@@ -200,8 +180,54 @@ pub async fn take(
     super::show(state, user, id).await
 }
 
-fn field(path: &str) -> DocPath {
-    DocPath::from_keys(path.split('.'))
+/// The case, if in the caller's scope (404 otherwise), its household and what the rules
+/// read of it now.
+async fn case_in_scope(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+) -> Result<
+    (
+        crate::store::entities::elimination_case::Model,
+        DocId,
+        Household,
+    ),
+    ApiError,
+> {
+    let case = store::case(&state.db, id)
+        .await?
+        .filter(|c| user.sees(&c.region_code))
+        .ok_or_else(|| ApiError::NotFound(format!("case {id}")))?;
+    let doc =
+        DocId::parse(&case.doc_id).ok_or_else(|| ApiError::Internal("bad document id".into()))?;
+    let facts = Household::of(&record(state, &doc).await?);
+    Ok((case, doc, facts))
+}
+
+/// The edit marking a household eliminated (with the mode and month) or returning it to
+/// monitoring.
+fn monitoring_edit(
+    eliminated: bool,
+    mode: EliminationMode,
+    month: &str,
+) -> impl Fn(&mut zoufang_sync::Editor<'_, '_>) -> Result<(), zoufang_sync::DocError> {
+    move |e| {
+        e.put(
+            &DocPath::from_keys(["monitoring", "risk_eliminated"]),
+            &eliminated,
+        )?;
+        if eliminated {
+            e.put(
+                &DocPath::from_keys(["monitoring", "elimination_mode"]),
+                &mode,
+            )?;
+            e.put(
+                &DocPath::from_keys(["monitoring", "eliminated_month"]),
+                &month,
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// A household identified again returns to monitoring: its marked case is rolled back,

@@ -70,6 +70,17 @@ impl Step {
         }
     }
 
+    /// The audit action.
+    pub fn action(self) -> &'static str {
+        match self {
+            Step::Verify => "elimination.verify",
+            Step::Confirm => "elimination.confirm",
+            Step::Mark => "elimination.mark",
+            Step::Withdraw => "elimination.withdraw",
+            Step::RollBack => "elimination.roll_back",
+        }
+    }
+
     /// The roles that take it.
     pub fn roles(self) -> &'static [Role] {
         match self {

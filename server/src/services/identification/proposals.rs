@@ -216,33 +216,10 @@ pub async fn take(
                 WrittenBy {
                     user_id: Some(user.id),
                 },
-                |e| {
-                    e.put(&field("household.monitor_category"), &category)?;
-                    for risk in &risks {
-                        e.set_flag(&field("household.risk_types"), risk.code(), true)?;
-                    }
-                    e.put(&field("monitoring.identified_month"), &month)?;
-                    e.put(&field("monitoring.risk_eliminated"), &false)
-                },
+                identification_edit(category, &risks, &month),
                 async |txn, _| {
                     let saved = save_if_open(txn, decided.clone()).await?;
-                    store::move_flags(txn, &row.doc_id, FLAG_PROPOSED, FLAG_CLEARED).await?;
-                    // Marked eliminated before: the household returns to monitoring.
-                    crate::services::elimination::cases::roll_back_on_identification(
-                        txn,
-                        &row.doc_id,
-                        &who,
-                        today,
-                    )
-                    .await?;
-                    // Identification starts the household's plan.
-                    crate::services::plans::open_on_identification(
-                        txn,
-                        &row.doc_id,
-                        &row.region_code,
-                        today,
-                    )
-                    .await?;
+                    identified(txn, &row, &who, today).await?;
                     Ok(saved)
                 },
                 event,
@@ -263,8 +240,49 @@ pub async fn take(
     Ok(ProposalView::of(saved, head))
 }
 
-fn field(path: &str) -> DocPath {
-    DocPath::from_keys(path.split('.'))
+/// The edit identifying a household: its category, its risk types added, the month, and
+/// no longer marked eliminated.
+fn identification_edit<'a>(
+    category: zoufang_schemas::MonitorCategory,
+    risks: &'a [RiskType],
+    month: &'a str,
+) -> impl Fn(&mut zoufang_sync::Editor<'_, '_>) -> Result<(), zoufang_sync::DocError> + 'a {
+    move |e| {
+        e.put(
+            &DocPath::from_keys(["household", "monitor_category"]),
+            &category,
+        )?;
+        for risk in risks {
+            e.set_flag(
+                &DocPath::from_keys(["household", "risk_types"]),
+                risk.code(),
+                true,
+            )?;
+        }
+        e.put(
+            &DocPath::from_keys(["monitoring", "identified_month"]),
+            &month,
+        )?;
+        e.put(
+            &DocPath::from_keys(["monitoring", "risk_eliminated"]),
+            &false,
+        )
+    }
+}
+
+/// What identification starts, in the approval's transaction: the flags it took up are
+/// cleared, a marked elimination case is rolled back (the household returns to
+/// monitoring), and the household's plan opens.
+async fn identified<C: ConnectionTrait>(
+    txn: &C,
+    row: &identification::Model,
+    who: &str,
+    today: chrono::NaiveDate,
+) -> Result<(), ApiError> {
+    store::move_flags(txn, &row.doc_id, FLAG_PROPOSED, FLAG_CLEARED).await?;
+    crate::services::elimination::cases::roll_back_on_identification(txn, &row.doc_id, who, today)
+        .await?;
+    crate::services::plans::open_on_identification(txn, &row.doc_id, &row.region_code, today).await
 }
 
 /// Saves a decision unless another one landed first (409 `proposal-closed`).

@@ -5,7 +5,7 @@
 //! `workflow.flag_scan_secs`, after a threshold changes, and on request.
 
 use super::flags::{self, Crossing, FlagKind, Standing};
-use super::thresholds::{self, ThresholdKind, YearRows};
+use super::thresholds::{self, YearRows};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::entities::{household, identification_flag};
@@ -79,16 +79,7 @@ pub async fn run(state: &AppState, scope: &str, year: i32) -> Result<ScanOutcome
     let db = &state.db;
     let context = Context {
         year,
-        rows: store::thresholds_of_year(db, year)
-            .await?
-            .into_iter()
-            .filter_map(|r| {
-                Some((
-                    (r.region_code, ThresholdKind::from_code(&r.kind)?),
-                    r.amount,
-                ))
-            })
-            .collect(),
+        rows: thresholds::year_rows(&store::thresholds_of_year(db, year).await?),
         education: store::ledger_sums(db, Department::Education.code(), year, scope).await?,
         proposed: store::docs_with_open_proposals(db, scope)
             .await?

@@ -4,7 +4,7 @@
 //! judged again at once.
 
 use super::scan::{self, ScanOutcome};
-use super::thresholds::{self, Effective, Level, ThresholdKind, YearRows};
+use super::thresholds::{self, Effective, Level, ThresholdKind};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -83,17 +83,6 @@ pub fn editable_by(user: &AuthUser) -> Option<String> {
     }
 }
 
-fn year_rows(rows: &[crate::store::entities::threshold::Model]) -> YearRows {
-    rows.iter()
-        .filter_map(|r| {
-            Some((
-                (r.region_code.clone(), ThresholdKind::from_code(&r.kind)?),
-                r.amount,
-            ))
-        })
-        .collect()
-}
-
 /// The thresholds of `year` in force in a region of the caller's scope.
 pub async fn show(
     state: &AppState,
@@ -104,7 +93,7 @@ pub async fn show(
     let year = check_year(year)?;
     let region = crate::services::review::region_in_scope(user, region)?;
     let stored = store::thresholds_of_year(&state.db, year).await?;
-    let rows = year_rows(&stored);
+    let rows = thresholds::year_rows(&stored);
     let defaults = &state.settings.workflow.thresholds;
     let effective = thresholds::all_effective(&rows, region, defaults)
         .into_iter()

@@ -104,6 +104,18 @@ pub struct Effective {
 /// The stored rows of one year: (region code, kind) → amount.
 pub type YearRows = BTreeMap<(String, ThresholdKind), f64>;
 
+/// A year's stored rows as the resolution reads them (rows of unknown kinds are skipped).
+pub fn year_rows(rows: &[crate::store::entities::threshold::Model]) -> YearRows {
+    rows.iter()
+        .filter_map(|r| {
+            Some((
+                (r.region_code.clone(), ThresholdKind::from_code(&r.kind)?),
+                r.amount,
+            ))
+        })
+        .collect()
+}
+
 /// The threshold of `kind` in force in `region` (a village, township or county code).
 pub fn effective(
     rows: &YearRows,

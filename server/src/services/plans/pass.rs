@@ -77,73 +77,90 @@ pub async fn run(state: &AppState, scope: &str, today: NaiveDate) -> Result<Pass
             let doc = h.doc_id.as_str();
             let none = Vec::new();
             // The plan of the year, and the task asking for it.
-            let plan_task_id = format!("plan:{doc}:{year}");
-            let open_plan_tasks = plan_tasks.get(doc).unwrap_or(&none);
-            let mut plan_task_open = false;
-            if let Some(kind) = life::plan_kind(&st) {
-                let drawn = life::drawn(&st, year);
-                match plans.get(&(doc.to_owned(), kind.to_owned())) {
-                    None => {
-                        let status = if drawn { life::DRAWN } else { life::OPEN };
-                        if store::open(&txn, doc, &h.region_code, year, kind, status).await? {
-                            outcome.plans_opened += 1;
-                        }
-                        plan_task_open = !drawn;
-                    }
-                    Some(plan) if plan.status == life::OPEN && drawn => {
-                        store::set_status(&txn, plan.id, life::DRAWN).await?;
-                        outcome.plans_drawn += 1;
-                    }
-                    Some(plan) => plan_task_open = plan.status == life::OPEN,
+            let kind = life::plan_kind(&st);
+            let waiting = match kind {
+                Some(kind) => {
+                    let plan = plans.get(&(doc.to_owned(), kind.to_owned()));
+                    plan_state(
+                        &txn,
+                        h,
+                        plan,
+                        kind,
+                        life::drawn(&st, year),
+                        year,
+                        &mut outcome,
+                    )
+                    .await?
                 }
-                if plan_task_open && !open_plan_tasks.contains(&plan_task_id) {
-                    let task = life::plan_task(doc, year, kind, Some(quarter_end));
-                    tasks::put(&txn, &h.region_code, &task, false).await?;
-                }
-            }
-            for id in open_plan_tasks
-                .iter()
-                .filter(|id| !plan_task_open || **id != plan_task_id)
-            {
-                let task = life::plan_task(doc, year, life::CONSOLIDATION, None);
-                tasks::put(
-                    &txn,
-                    &h.region_code,
-                    &zoufang_schemas::Task {
-                        id: id.clone(),
-                        ..task
-                    },
-                    true,
-                )
-                .await?;
-            }
+                None => false,
+            };
+            let task = life::plan_task(
+                doc,
+                year,
+                kind.unwrap_or(life::CONSOLIDATION),
+                Some(quarter_end),
+            );
+            let open = plan_tasks.get(doc).unwrap_or(&none);
+            keep_only(&txn, &h.region_code, open, task, waiting).await?;
             // The quarter's implementation check.
-            let check_id = format!("check:{doc}:{}", quarter.as_str());
             let due = life::check_due(&st, &quarter);
-            let open_checks = check_tasks.get(doc).unwrap_or(&none);
-            if due {
-                outcome.checks_due += 1;
-                if !open_checks.contains(&check_id) {
-                    let task = life::check_task(doc, &quarter, quarter_end);
-                    tasks::put(&txn, &h.region_code, &task, false).await?;
-                }
-            }
-            for id in open_checks.iter().filter(|id| !due || **id != check_id) {
-                let task = life::check_task(doc, &quarter, quarter_end);
-                tasks::put(
-                    &txn,
-                    &h.region_code,
-                    &zoufang_schemas::Task {
-                        id: id.clone(),
-                        ..task
-                    },
-                    true,
-                )
-                .await?;
-            }
+            outcome.checks_due += u64::from(due);
+            let task = life::check_task(doc, &quarter, quarter_end);
+            let open = check_tasks.get(doc).unwrap_or(&none);
+            keep_only(&txn, &h.region_code, open, task, due).await?;
         }
         txn.commit().await?;
         outcome.households += page.len() as u64;
     }
     Ok(outcome)
+}
+
+/// Opens the household's plan of the year if it has none, marks it drawn once measures
+/// are; returns whether it still waits for measures.
+async fn plan_state(
+    txn: &sea_orm::DatabaseTransaction,
+    h: &household::Model,
+    plan: Option<&crate::store::entities::assistance_plan::Model>,
+    kind: &str,
+    drawn: bool,
+    year: i32,
+    outcome: &mut PassOutcome,
+) -> Result<bool, ApiError> {
+    Ok(match plan {
+        None => {
+            let status = if drawn { life::DRAWN } else { life::OPEN };
+            if store::open(txn, &h.doc_id, &h.region_code, year, kind, status).await? {
+                outcome.plans_opened += 1;
+            }
+            !drawn
+        }
+        Some(plan) if plan.status == life::OPEN && drawn => {
+            store::set_status(txn, plan.id, life::DRAWN).await?;
+            outcome.plans_drawn += 1;
+            false
+        }
+        Some(plan) => plan.status == life::OPEN,
+    })
+}
+
+/// Leaves `task` open when `wanted` (opening it unless it is open already) and closes every
+/// other open task of its kind the household has (`open`: their ids).
+async fn keep_only(
+    txn: &sea_orm::DatabaseTransaction,
+    region: &str,
+    open: &[String],
+    task: zoufang_schemas::Task,
+    wanted: bool,
+) -> Result<(), ApiError> {
+    if wanted && !open.contains(&task.id) {
+        tasks::put(txn, region, &task, false).await?;
+    }
+    for id in open.iter().filter(|id| !wanted || **id != task.id) {
+        let stale = zoufang_schemas::Task {
+            id: id.clone(),
+            ..task.clone()
+        };
+        tasks::put(txn, region, &stale, true).await?;
+    }
+    Ok(())
 }
