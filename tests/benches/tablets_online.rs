@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use zoufang_e2e::fleet::tablets::FIELDS;
 use zoufang_e2e::load::{LeanTablet, peak_memory, process_cpu, processes_cpu, quantile};
 use zoufang_schemas::sample::{SampleRng, household};
 use zoufang_schemas::wire::{DocId, Head};
@@ -28,18 +29,6 @@ use zoufang_sync::DocPath;
 use zoufang_sync::automerge::ActorId;
 
 const VILLAGE_HOUSEHOLDS: usize = 300;
-const FIELDS: [&str; 10] = [
-    "household.phone",
-    "household.address",
-    "income.wage",
-    "income.business",
-    "income.transfer",
-    "housing.floor_area",
-    "housing.fuel",
-    "water.source",
-    "housing.cultivated_land",
-    "income.household_net",
-];
 
 fn env_list(name: &str, default: &str) -> Vec<String> {
     std::env::var(name)

@@ -21,6 +21,7 @@ use zoufang_sync::memory::{MemoryTablet, SyncStats};
 pub mod browser;
 pub mod cli_tablet;
 pub mod console;
+pub mod fleet;
 pub mod hostile;
 pub mod images;
 pub mod import_files;

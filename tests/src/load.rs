@@ -23,6 +23,7 @@ pub struct LeanTablet {
     docs: BTreeMap<DocId, HouseholdDoc>,
     synced: BTreeMap<DocId, Vec<Head>>,
     digest: Digest,
+    gzip: bool,
 }
 
 /// The outcome of one sync request.
@@ -38,8 +39,10 @@ pub struct Exchange {
     pub errors: Vec<String>,
     /// Time from sending to the decoded reply.
     pub latency: Duration,
-    /// Request and reply bytes.
+    /// Request and reply bytes on the wire.
     pub bytes: (usize, usize),
+    /// Reply bytes once decompressed.
+    pub reply_plain: usize,
 }
 
 impl LeanTablet {
@@ -57,7 +60,18 @@ impl LeanTablet {
             docs: BTreeMap::new(),
             synced: others.clone(),
             digest: zoufang_sync::heads::held_digest(others),
+            gzip: false,
         }
+    }
+
+    /// The actor it signs with.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+
+    /// The heads of `household` the server last acknowledged or sent.
+    pub fn synced(&self, household: &DocId) -> Option<&Vec<Head>> {
+        self.synced.get(household)
     }
 
     /// The households it edits.
@@ -72,20 +86,58 @@ impl LeanTablet {
         time: i64,
         edits: &[(zoufang_sync::DocPath, serde_json::Value)],
     ) {
-        let Some(doc) = self.docs.get_mut(household) else {
-            return;
-        };
-        let before = doc.heads();
-        let result = doc.edit(time, |e| {
+        self.edit_with(household, time, |e| {
             for (path, value) in edits {
                 e.put(path, value)?;
             }
             Ok(())
         });
-        if result.is_ok() {
-            self.digest.toggle(household, &before);
-            self.digest.toggle(household, &doc.heads());
+    }
+
+    /// Edits `household` with one change of whatever `f` writes; `false` when it failed (and
+    /// nothing was written).
+    pub fn edit_with(
+        &mut self,
+        household: &DocId,
+        time: i64,
+        f: impl FnOnce(&mut zoufang_sync::Editor<'_, '_>) -> Result<(), zoufang_sync::DocError>,
+    ) -> bool {
+        let Some(doc) = self.docs.get_mut(household) else {
+            return false;
+        };
+        let before = doc.heads();
+        if doc.edit(time, f).is_err() {
+            return false;
         }
+        self.digest.toggle(household, &before);
+        self.digest.toggle(household, &doc.heads());
+        true
+    }
+
+    /// Writes into `household` beneath the form's checks, as a hostile tablet would: one
+    /// raw automerge change made by `f`.
+    pub fn forge(
+        &mut self,
+        household: &DocId,
+        f: impl FnOnce(&mut zoufang_sync::automerge::transaction::Transaction<'_>),
+    ) -> bool {
+        let Some(doc) = self.docs.get_mut(household) else {
+            return false;
+        };
+        let before = doc.heads();
+        let mut tx = doc.automerge_mut().transaction();
+        f(&mut tx);
+        tx.commit();
+        self.digest.toggle(household, &before);
+        self.digest.toggle(household, &doc.heads());
+        true
+    }
+
+    /// Asks the server for gzip-compressed replies (as the real tablets do) and counts the
+    /// bytes on the wire.
+    pub fn compressed(mut self) -> Self {
+        self.gzip = true;
+        self
     }
 
     /// The request: everything edited since the server acknowledged it, and `held` when
@@ -185,14 +237,15 @@ impl LeanTablet {
         let body = encode(&request);
         let up = body.len();
         let started = Instant::now();
-        let sent = client
+        let mut post = client
             .post(format!("{address}/api/v1/sync"))
             .bearer_auth(&self.token)
             .header("x-zoufang-device", &self.device)
-            .header("content-type", "application/cbor")
-            .body(body)
-            .send()
-            .await;
+            .header("content-type", "application/cbor");
+        if self.gzip {
+            post = post.header("accept-encoding", "gzip");
+        }
+        let sent = post.body(body).send().await;
         let mut out = Exchange {
             sent: request.updates.len(),
             bytes: (up, 0),
@@ -207,9 +260,24 @@ impl LeanTablet {
             }
         };
         out.status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap_or_default();
+        let gzipped = response
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| v.as_bytes() == b"gzip");
+        let wire = response.bytes().await.unwrap_or_default();
         out.latency = started.elapsed();
-        out.bytes.1 = bytes.len();
+        out.bytes.1 = wire.len();
+        let bytes = if gzipped {
+            let mut plain = Vec::new();
+            let _ = std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(&wire[..]),
+                &mut plain,
+            );
+            plain
+        } else {
+            wire.to_vec()
+        };
+        out.reply_plain = bytes.len();
         if out.status != 200 {
             let error: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
             out.errors
