@@ -74,6 +74,11 @@ impl LeanTablet {
         self.synced.get(household)
     }
 
+    /// The heads of its copy of `household`.
+    pub fn heads(&self, household: &DocId) -> Option<Vec<Head>> {
+        self.docs.get(household).map(HouseholdDoc::heads)
+    }
+
     /// The households it edits.
     pub fn households(&self) -> Vec<DocId> {
         self.docs.keys().copied().collect()

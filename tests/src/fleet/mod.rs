@@ -5,6 +5,8 @@
 //! gives throughput, latency, errors by code, the server's CPU and peak memory, bytes per
 //! household on the wire, and whether every acknowledged change is still there afterwards.
 
+pub mod chaos;
+pub mod checks;
 pub mod hostile_mix;
 pub mod node;
 pub mod seed;
@@ -18,7 +20,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tablets::{FleetTablet, LoginStorm, Pace, Run};
-use zoufang_sync::automerge::{ChangeHash, ReadDoc};
 
 /// What a fleet run does.
 #[derive(Debug, Clone)]
@@ -109,7 +110,8 @@ pub async fn run(
     node.kill();
     let report = match outcome {
         Ok((mut report, tablets)) => {
-            report.lost = lost_changes(&url, &tablets).await?;
+            let leans: Vec<_> = tablets.iter().map(|t| &t.lean).collect();
+            report.lost = checks::lost_changes(&url, &leans).await?;
             report.audit_intact = audit_verifies(binary, dir.path(), &url);
             Ok(Some(report))
         }
@@ -242,29 +244,6 @@ async fn drive_fleet(
     }
     report.latencies.sort();
     Ok((report, tablets))
-}
-
-/// Changes the server acknowledged to a tablet that its stored documents no longer hold.
-pub async fn lost_changes(url: &str, tablets: &[FleetTablet]) -> anyhow::Result<usize> {
-    let db = zoufang_server::store::connect(url, 2).await?;
-    let mut lost = 0;
-    for tablet in tablets {
-        for id in &tablet.village.households {
-            let Some(heads) = tablet.lean.synced(id) else {
-                continue;
-            };
-            let Some(stored) = zoufang_server::store::documents::load(&db, id).await? else {
-                lost += heads.len();
-                continue;
-            };
-            lost += heads
-                .iter()
-                .filter(|h| stored.doc.get_change_by_hash(&ChangeHash(h.0)).is_none())
-                .count();
-        }
-    }
-    db.close().await?;
-    Ok(lost)
 }
 
 /// Runs `zoufang audit verify` on the database; `true` when the chain is intact.

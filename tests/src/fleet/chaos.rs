@@ -1,0 +1,273 @@
+//! Work to crash a server in the middle of: two helpers editing the same household (so
+//! that conflicts arise), a third uploading a photo in small chunks and resuming it after
+//! each interruption, and a supervisor resolving the conflicts. Requests a dying server
+//! cuts off are expected; any other error is counted by code.
+
+use super::tablets::{FleetTablet, error_code};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use zoufang_schemas::{EntryStatus, PhotoHash, PhotoRef, PhotoSubject};
+use zoufang_sync::DocPath;
+
+/// The people at work.
+pub struct Crew {
+    /// Helper A of the shared village.
+    pub a: FleetTablet,
+    /// Helper B of the same village.
+    pub b: FleetTablet,
+    /// The photographer, of another village.
+    pub c: FleetTablet,
+    /// The supervisor's access token.
+    pub supervisor: String,
+    /// The photo being uploaded, if one is unfinished.
+    photo: Option<Vec<u8>>,
+    photos_made: u32,
+    round: u64,
+}
+
+/// What the crew got done, and what went wrong.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// Sync requests answered 200.
+    pub syncs: usize,
+    /// Photos finished and referenced.
+    pub photos: usize,
+    /// Conflicts resolved.
+    pub resolved: usize,
+    /// Requests the server did not answer (it was killed or not yet back).
+    pub cut_off: usize,
+    /// Answers with an error, by code.
+    pub errors: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    /// Adds another tally to this one.
+    pub fn add(&mut self, other: Tally) {
+        self.syncs += other.syncs;
+        self.photos += other.photos;
+        self.resolved += other.resolved;
+        self.cut_off += other.cut_off;
+        for (code, n) in other.errors {
+            *self.errors.entry(code).or_default() += n;
+        }
+    }
+
+    fn error(&mut self, code: String) {
+        if code.starts_with("transport") {
+            self.cut_off += 1;
+        } else {
+            *self.errors.entry(code).or_default() += 1;
+        }
+    }
+}
+
+impl Crew {
+    /// A crew: `a` and `b` share a village, `c` has its own.
+    pub fn new(a: FleetTablet, b: FleetTablet, c: FleetTablet, supervisor: String) -> Self {
+        Self {
+            a,
+            b,
+            c,
+            supervisor,
+            photo: None,
+            photos_made: 0,
+            round: 0,
+        }
+    }
+
+    /// Works until `stop` is set, all three at once; returns the crew with the tally.
+    pub async fn work(
+        mut self,
+        client: reqwest::Client,
+        address: String,
+        stop: Arc<AtomicBool>,
+    ) -> (Crew, Tally) {
+        let mut tally = Tally::default();
+        while !stop.load(Ordering::Relaxed) {
+            self.round += 1;
+            let round = self.round;
+            let (a, b, c) = (&mut self.a, &mut self.b, &mut self.c);
+            let (ta, tb, (tc, photo)) = tokio::join!(
+                edit_and_sync(a, &client, &address, round, "A"),
+                edit_and_sync(b, &client, &address, round, "B"),
+                photograph(c, &client, &address, self.photo.take(), self.photos_made),
+            );
+            if photo.is_none() && tc.photos > 0 {
+                self.photos_made += 1;
+            }
+            self.photo = photo;
+            let td = resolve_one(&client, &address, &self.supervisor).await;
+            for t in [ta, tb, tc, td] {
+                tally.add(t);
+            }
+        }
+        (self, tally)
+    }
+
+    /// The three tablets.
+    pub fn tablets(&mut self) -> [&mut FleetTablet; 3] {
+        [&mut self.a, &mut self.b, &mut self.c]
+    }
+}
+
+/// Writes the shared household's phone (and another field) and syncs.
+async fn edit_and_sync(
+    tablet: &mut FleetTablet,
+    client: &reqwest::Client,
+    address: &str,
+    round: u64,
+    who: &str,
+) -> Tally {
+    let mut tally = Tally::default();
+    let households = tablet.lean.households();
+    let (Some(shared), Ok(phone), Ok(wage)) = (
+        households.first().copied(),
+        DocPath::parse("household.phone"),
+        DocPath::parse("income.wage"),
+    ) else {
+        return tally;
+    };
+    let number = if who == "A" { 13_800_000_000u64 } else { 13_900_000_000 } + round;
+    tablet.lean.edit_with(&shared, 1_800_000_000 + round as i64, |e| {
+        e.put(&phone, &number.to_string())?;
+        e.put(&wage, &(round as f64))
+    });
+    let request = tablet.lean.request(false);
+    let done = tablet.lean.exchange(client, address, request).await;
+    if done.status == 200 {
+        tally.syncs += 1;
+    }
+    for code in done.errors {
+        tally.error(code);
+    }
+    tally
+}
+
+/// Uploads (or resumes) a photo in 16 KiB chunks; when finished, references it from the
+/// first household and syncs. Returns the unfinished photo, if any.
+async fn photograph(
+    tablet: &mut FleetTablet,
+    client: &reqwest::Client,
+    address: &str,
+    pending: Option<Vec<u8>>,
+    made: u32,
+) -> (Tally, Option<Vec<u8>>) {
+    use sha2::Digest;
+    let mut tally = Tally::default();
+    let bytes = pending.unwrap_or_else(|| crate::images::jpeg(240, 160, 90_000 + made));
+    let hex = hex::encode(sha2::Sha256::digest(&bytes));
+    let lean = &tablet.lean;
+    let call = |request: reqwest::RequestBuilder| async move {
+        let response = request
+            .bearer_auth(&lean.token)
+            .header("x-zoufang-device", &lean.device)
+            .send()
+            .await
+            .map_err(|e| format!("transport: {e}"))?;
+        if response.status().is_success() {
+            Ok(response.json::<serde_json::Value>().await.unwrap_or_default())
+        } else {
+            Err(error_code(response).await)
+        }
+    };
+    let started = call(
+        client
+            .post(format!("{address}/api/v1/photos/uploads"))
+            .json(&serde_json::json!({ "hash": hex, "size": bytes.len() })),
+    )
+    .await;
+    let mut offset = match started {
+        Ok(status) => status["offset"].as_u64().unwrap_or(0) as usize,
+        Err(code) => {
+            tally.error(code);
+            return (tally, Some(bytes));
+        }
+    };
+    while offset < bytes.len() {
+        let end = (offset + 16 * 1024).min(bytes.len());
+        let put = client
+            .put(format!("{address}/api/v1/photos/uploads/{hex}?offset={offset}"))
+            .header("content-type", "application/octet-stream")
+            .body(bytes[offset..end].to_vec());
+        match call(put).await {
+            Ok(status) => offset = status["offset"].as_u64().unwrap_or(end as u64) as usize,
+            Err(code) => {
+                tally.error(code);
+                return (tally, Some(bytes));
+            }
+        }
+    }
+    let finish = client.post(format!("{address}/api/v1/photos/uploads/{hex}/finish"));
+    if let Err(code) = call(finish).await {
+        tally.error(code);
+        return (tally, Some(bytes));
+    }
+    let (Ok(hash), Some(first)) = (PhotoHash::parse(&hex), tablet.lean.households().first().copied())
+    else {
+        return (tally, None);
+    };
+    let reference = PhotoRef {
+        status: EntryStatus::Active,
+        subject: PhotoSubject::Water,
+        visit: None,
+        size: Some(bytes.len() as u64),
+        taken_at: None,
+        caption: None,
+    };
+    tablet
+        .lean
+        .edit_with(&first, 1_800_000_000, |e| e.add_photo(&hash, &reference, None));
+    let request = tablet.lean.request(false);
+    let done = tablet.lean.exchange(client, address, request).await;
+    tally.photos += 1;
+    for code in done.errors {
+        tally.error(code);
+    }
+    (tally, None)
+}
+
+/// Resolves the oldest open conflict, choosing its first candidate.
+async fn resolve_one(client: &reqwest::Client, address: &str, token: &str) -> Tally {
+    let mut tally = Tally::default();
+    let listed = client
+        .get(format!("{address}/api/v1/conflicts?status=OPEN"))
+        .bearer_auth(token)
+        .send()
+        .await;
+    let list: serde_json::Value = match listed {
+        Ok(response) if response.status().is_success() => {
+            response.json().await.unwrap_or_default()
+        }
+        Ok(response) => {
+            tally.error(error_code(response).await);
+            return tally;
+        }
+        Err(err) => {
+            tally.error(format!("transport: {err}"));
+            return tally;
+        }
+    };
+    let Some(id) = list.get(0).and_then(|c| c["id"].as_i64()) else {
+        return tally;
+    };
+    let resolved = client
+        .post(format!("{address}/api/v1/conflicts/{id}/resolve"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "candidate": 0, "note": "核实" }))
+        .send()
+        .await;
+    match resolved {
+        Ok(response) if response.status().is_success() => tally.resolved += 1,
+        Ok(response) => tally.error(error_code(response).await),
+        Err(err) => tally.error(format!("transport: {err}")),
+    }
+    tally
+}
+
+/// Sleeps `duration`, then sets `stop`.
+pub async fn stop_after(stop: Arc<AtomicBool>, duration: Duration) {
+    tokio::time::sleep(duration).await;
+    stop.store(true, Ordering::Relaxed);
+}
