@@ -56,9 +56,19 @@ pub enum ApiError {
     /// The server failed.
     #[error("internal error")]
     Internal(String),
-    /// The database is unreachable or overloaded.
+    /// Contention or overload: retry.
     #[error("service unavailable")]
     Unavailable(String),
+    /// The database cannot be reached (stopped, restarting, the network to it down):
+    /// nothing was written; retry later.
+    #[error("the database is unreachable")]
+    DatabaseUnreachable(String),
+    /// The disk under the database or the photo store is full: nothing was written.
+    #[error("the server's storage is full")]
+    StorageFull(String),
+    /// The database or the photo store cannot be written (read-only, no permission).
+    #[error("the server's storage cannot be written")]
+    StorageUnwritable(String),
     /// The route exists but does not take this method.
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -71,6 +81,14 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Contention => ApiError::Unavailable("document contention, retry".into()),
+            StoreError::Db(err) if database_unreachable(&err) => {
+                ApiError::DatabaseUnreachable(err.to_string())
+            }
+            StoreError::Db(err) => match database_storage_trouble(&err) {
+                Some(StorageTrouble::Full) => ApiError::StorageFull(err.to_string()),
+                Some(StorageTrouble::Unwritable) => ApiError::StorageUnwritable(err.to_string()),
+                None => ApiError::Internal(StoreError::Db(err).to_string()),
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -79,6 +97,96 @@ impl From<StoreError> for ApiError {
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         ApiError::from(StoreError::Db(err))
+    }
+}
+
+/// Whether `err` says the database could not be reached (rather than that a statement
+/// failed): no connection to be had, a connection lost or refused, or the server shutting
+/// down or starting (SQLSTATE classes 08 and 57P).
+pub fn database_unreachable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// What a failed write says about the storage beneath it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageTrouble {
+    /// No space left.
+    Full,
+    /// Read-only or not permitted.
+    Unwritable,
+}
+
+/// The storage trouble behind a database error: SQLite's FULL, READONLY and CANTOPEN
+/// (extended codes included), PostgreSQL's `disk_full` (53100).
+pub fn database_storage_trouble(err: &sea_orm::DbErr) -> Option<StorageTrouble> {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else {
+        return None;
+    };
+    let code = db.code()?;
+    if code == "53100" {
+        return Some(StorageTrouble::Full);
+    }
+    match code.parse::<i64>().ok()? & 0xff {
+        13 => Some(StorageTrouble::Full),
+        8 | 14 => Some(StorageTrouble::Unwritable),
+        _ => None,
+    }
+}
+
+/// The storage trouble behind an I/O error anywhere in `err`'s chain of sources.
+pub fn io_storage_trouble(err: &(dyn std::error::Error + 'static)) -> Option<StorageTrouble> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                    return Some(StorageTrouble::Full);
+                }
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                    return Some(StorageTrouble::Unwritable);
+                }
+                _ => {}
+            }
+        }
+        next = e.source();
+    }
+    None
+}
+
+impl ApiError {
+    /// A failed write to the photo store: full or unwritable storage gets its own code,
+    /// anything else is an internal error.
+    pub fn photo_store(err: object_store::Error) -> ApiError {
+        match io_storage_trouble(&err) {
+            Some(StorageTrouble::Full) => ApiError::StorageFull(format!("photo store: {err}")),
+            Some(StorageTrouble::Unwritable) => {
+                ApiError::StorageUnwritable(format!("photo store: {err}"))
+            }
+            None => ApiError::Internal(format!("photo store: {err}")),
+        }
     }
 }
 
@@ -109,6 +217,9 @@ impl ApiError {
             ApiError::Unprocessable(code, _) => code,
             ApiError::Internal(_) => "internal-error",
             ApiError::Unavailable(_) => "service-unavailable",
+            ApiError::DatabaseUnreachable(_) => "database-unreachable",
+            ApiError::StorageFull(_) => "storage-full",
+            ApiError::StorageUnwritable(_) => "storage-unwritable",
             ApiError::TooManyRequests(code, ..) => code,
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
         }
@@ -127,6 +238,9 @@ impl ApiError {
             ApiError::Unprocessable(..) => "内容无法处理",
             ApiError::Internal(_) => "服务器内部错误",
             ApiError::Unavailable(_) => "服务暂不可用,请稍后重试",
+            ApiError::DatabaseUnreachable(_) => "数据库暂不可用,请稍后重试",
+            ApiError::StorageFull(_) => "服务器存储空间已满,数据未保存,请联系管理员",
+            ApiError::StorageUnwritable(_) => "服务器存储不可写,数据未保存,请联系管理员",
             ApiError::TooManyRequests(..) => "尝试次数过多,请稍后再试",
             ApiError::MethodNotAllowed(_) => "不支持此请求方法",
         }
@@ -146,19 +260,33 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMedia(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(..) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_)
+            | ApiError::DatabaseUnreachable(_)
+            | ApiError::StorageUnwritable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(detail) | ApiError::Unavailable(detail) = self {
+        if let ApiError::Internal(detail)
+        | ApiError::Unavailable(detail)
+        | ApiError::DatabaseUnreachable(detail)
+        | ApiError::StorageFull(detail)
+        | ApiError::StorageUnwritable(detail) = self
+        {
             tracing::error!(code = self.code(), %detail, "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::TooManyRequests(_, _, wait) = self {
-            response.insert_header(("retry-after", wait.max(&1).to_string()));
+        match self {
+            ApiError::TooManyRequests(_, _, wait) => {
+                response.insert_header(("retry-after", wait.max(&1).to_string()));
+            }
+            ApiError::DatabaseUnreachable(_) => {
+                response.insert_header(("retry-after", "5"));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             code: self.code().to_owned(),

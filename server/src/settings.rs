@@ -122,6 +122,9 @@ pub struct DatabaseSettings {
     pub url: Secret,
     /// Connection pool size.
     pub max_connections: u32,
+    /// How long a request waits for a connection (also while the database is away) before
+    /// it is answered 503 `database-unreachable`.
+    pub acquire_timeout_secs: u64,
 }
 
 /// Token settings.
@@ -227,6 +230,7 @@ trust_forwarded_for = false
 [database]
 url = ""
 max_connections = 8
+acquire_timeout_secs = 5
 [auth]
 jwt_secret = ""
 key_id = "k1"

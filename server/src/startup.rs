@@ -25,9 +25,23 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
             settings.data_dir.display()
         )
     })?;
-    let db = store::connect(&settings.database_url(), settings.database.max_connections)
-        .await
-        .context("cannot connect to the database")?;
+    // A data folder that cannot be written fails here, clearly, not at the first upload.
+    let probe = settings.data_dir.join(".zoufang-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| {
+            format!(
+                "the data folder {} is not writable",
+                settings.data_dir.display()
+            )
+        })?;
+    let db = store::connect_waiting(
+        &settings.database_url(),
+        settings.database.max_connections,
+        Duration::from_secs(settings.database.acquire_timeout_secs.max(1)),
+    )
+    .await
+    .context("cannot connect to the database")?;
     store::migrate(&db)
         .await
         .context("cannot migrate the database")?;

@@ -26,7 +26,9 @@ pub mod hostile;
 pub mod images;
 pub mod import_files;
 pub mod load;
+pub mod private_postgres;
 pub mod proxy;
+pub mod tmpfs;
 pub mod workflows;
 
 /// An HTTP client that never reuses a connection the server may be closing: idle

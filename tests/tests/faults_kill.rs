@@ -20,7 +20,10 @@ use zoufang_e2e::on_both_databases;
 use zoufang_schemas::{RegionCode, Role};
 
 fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// A small repeatable generator (xorshift).
@@ -42,8 +45,20 @@ async fn seeded(url: &str, dir: &Path) -> seed::Seeded {
     let state = zoufang_server::build_state(settings).await.unwrap();
     let village = RegionCode::parse(&seeded.villages[0].code).unwrap();
     let township = RegionCode::parse(&seeded.villages[0].code[..9]).unwrap();
-    for (name, role, scope) in [("helper0b", Role::Helper, &village), ("supervisor", Role::TownshipSupervisor, &township)] {
-        zoufang_server::services::accounts::add_user(&state, "test", name, zoufang_e2e::PASSWORD, role, scope).await.unwrap();
+    for (name, role, scope) in [
+        ("helper0b", Role::Helper, &village),
+        ("supervisor", Role::TownshipSupervisor, &township),
+    ] {
+        zoufang_server::services::accounts::add_user(
+            &state,
+            "test",
+            name,
+            zoufang_e2e::PASSWORD,
+            role,
+            scope,
+        )
+        .await
+        .unwrap();
     }
     seeded
 }
@@ -51,13 +66,21 @@ async fn seeded(url: &str, dir: &Path) -> seed::Seeded {
 async fn crew(client: &reqwest::Client, address: &str, seeded: &seed::Seeded) -> Crew {
     let mut second = seeded.villages[0].clone();
     second.username = "helper0b".into();
-    let names: Vec<String> = ["helper0", "helper0b", "helper1", "supervisor"].map(String::from).into();
+    let names: Vec<String> = ["helper0", "helper0b", "helper1", "supervisor"]
+        .map(String::from)
+        .into();
     let (tokens, storm) = tablets::login_storm(client, address, &names).await;
     assert!(storm.errors.is_empty(), "{:?}", storm.errors);
     let tokens: Vec<String> = tokens.into_iter().map(Option::unwrap).collect();
-    let (a, _) = tablets::connect(client, address, seeded.villages[0].clone(), &tokens[0]).await.unwrap();
-    let (b, _) = tablets::connect(client, address, second, &tokens[1]).await.unwrap();
-    let (c, _) = tablets::connect(client, address, seeded.villages[1].clone(), &tokens[2]).await.unwrap();
+    let (a, _) = tablets::connect(client, address, seeded.villages[0].clone(), &tokens[0])
+        .await
+        .unwrap();
+    let (b, _) = tablets::connect(client, address, second, &tokens[1])
+        .await
+        .unwrap();
+    let (c, _) = tablets::connect(client, address, seeded.villages[1].clone(), &tokens[2])
+        .await
+        .unwrap();
     Crew::new(a, b, c, tokens[3].clone())
 }
 

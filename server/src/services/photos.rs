@@ -196,8 +196,11 @@ pub async fn start(
             ),
         ));
     }
-    let upload =
-        photos::start_upload(&state.db, who.user.id, who.device, hash.as_str(), size).await?;
+    // In a transaction of its own: an insert that returns its row is only stored once the
+    // commit says so (SQLite can report a full disk only there).
+    let txn = crate::store::begin_write(&state.db).await?;
+    let upload = photos::start_upload(&txn, who.user.id, who.device, hash.as_str(), size).await?;
+    txn.commit().await?;
     Ok(status_of_upload(state, &upload))
 }
 
@@ -348,7 +351,7 @@ async fn store_new(
             });
         }
     };
-    let store_error = |e: object_store::Error| ApiError::Internal(format!("photo store: {e}"));
+    let store_error = ApiError::photo_store;
     // Derived images first, the original last: a stored original means a complete photo.
     state
         .blobs

@@ -6,11 +6,20 @@ use zoufang_migrations::Migrator;
 
 /// Connects to PostgreSQL or SQLite (WAL, a busy timeout, NORMAL sync).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_waiting(url, max_connections, Duration::from_secs(10)).await
+}
+
+/// Like [`connect`], waiting at most `acquire` for a connection of the pool.
+pub async fn connect_waiting(
+    url: &str,
+    max_connections: u32,
+    acquire: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(acquire);
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)

@@ -25,7 +25,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
-pub use db::{connect, migrate};
+pub use db::{connect, connect_waiting, migrate};
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), so that it waits its turn instead of failing with `SQLITE_BUSY`

@@ -129,11 +129,17 @@ async fn edit_and_sync(
     ) else {
         return tally;
     };
-    let number = if who == "A" { 13_800_000_000u64 } else { 13_900_000_000 } + round;
-    tablet.lean.edit_with(&shared, 1_800_000_000 + round as i64, |e| {
-        e.put(&phone, &number.to_string())?;
-        e.put(&wage, &(round as f64))
-    });
+    let number = if who == "A" {
+        13_800_000_000u64
+    } else {
+        13_900_000_000
+    } + round;
+    tablet
+        .lean
+        .edit_with(&shared, 1_800_000_000 + round as i64, |e| {
+            e.put(&phone, &number.to_string())?;
+            e.put(&wage, &(round as f64))
+        });
     let request = tablet.lean.request(false);
     let done = tablet.lean.exchange(client, address, request).await;
     if done.status == 200 {
@@ -167,7 +173,10 @@ async fn photograph(
             .await
             .map_err(|e| format!("transport: {e}"))?;
         if response.status().is_success() {
-            Ok(response.json::<serde_json::Value>().await.unwrap_or_default())
+            Ok(response
+                .json::<serde_json::Value>()
+                .await
+                .unwrap_or_default())
         } else {
             Err(error_code(response).await)
         }
@@ -188,7 +197,9 @@ async fn photograph(
     while offset < bytes.len() {
         let end = (offset + 16 * 1024).min(bytes.len());
         let put = client
-            .put(format!("{address}/api/v1/photos/uploads/{hex}?offset={offset}"))
+            .put(format!(
+                "{address}/api/v1/photos/uploads/{hex}?offset={offset}"
+            ))
             .header("content-type", "application/octet-stream")
             .body(bytes[offset..end].to_vec());
         match call(put).await {
@@ -204,8 +215,10 @@ async fn photograph(
         tally.error(code);
         return (tally, Some(bytes));
     }
-    let (Ok(hash), Some(first)) = (PhotoHash::parse(&hex), tablet.lean.households().first().copied())
-    else {
+    let (Ok(hash), Some(first)) = (
+        PhotoHash::parse(&hex),
+        tablet.lean.households().first().copied(),
+    ) else {
         return (tally, None);
     };
     let reference = PhotoRef {
@@ -216,9 +229,9 @@ async fn photograph(
         taken_at: None,
         caption: None,
     };
-    tablet
-        .lean
-        .edit_with(&first, 1_800_000_000, |e| e.add_photo(&hash, &reference, None));
+    tablet.lean.edit_with(&first, 1_800_000_000, |e| {
+        e.add_photo(&hash, &reference, None)
+    });
     let request = tablet.lean.request(false);
     let done = tablet.lean.exchange(client, address, request).await;
     tally.photos += 1;
@@ -237,9 +250,7 @@ async fn resolve_one(client: &reqwest::Client, address: &str, token: &str) -> Ta
         .send()
         .await;
     let list: serde_json::Value = match listed {
-        Ok(response) if response.status().is_success() => {
-            response.json().await.unwrap_or_default()
-        }
+        Ok(response) if response.status().is_success() => response.json().await.unwrap_or_default(),
         Ok(response) => {
             tally.error(error_code(response).await);
             return tally;

@@ -86,7 +86,11 @@ pub async fn diverged(
                 .await?
                 .map(|d| zoufang_sync::heads::to_wire(&d.doc.get_heads()));
             if server != tablet.lean.heads(&id) {
-                diverged.push(format!("{} on {}", id.to_uuid_string(), tablet.village.username));
+                diverged.push(format!(
+                    "{} on {}",
+                    id.to_uuid_string(),
+                    tablet.village.username
+                ));
             }
         }
     }
