@@ -18,6 +18,7 @@ use zoufang_sync::automerge::ActorId;
 use zoufang_sync::codec::encode;
 use zoufang_sync::memory::{MemoryTablet, SyncStats};
 
+pub mod balancer;
 pub mod browser;
 pub mod cli_tablet;
 pub mod console;

@@ -285,8 +285,11 @@ impl LeanTablet {
         out.reply_plain = bytes.len();
         if out.status != 200 {
             let error: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-            out.errors
-                .push(error["code"].as_str().unwrap_or("http-error").to_owned());
+            out.errors.push(
+                error["code"]
+                    .as_str()
+                    .map_or_else(|| format!("http-{}", out.status), str::to_owned),
+            );
             return out;
         }
         match decode_reply(&bytes, &Limits::default()) {

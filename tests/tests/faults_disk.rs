@@ -124,7 +124,7 @@ impl Site {
             0
         );
         assert!(
-            checks::broken_photos(&self.url, data)
+            checks::broken_photos(&self.url, &zoufang_e2e::settings(&self.url, data))
                 .await
                 .unwrap()
                 .is_empty()

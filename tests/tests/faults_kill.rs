@@ -13,11 +13,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use zoufang_e2e::fleet::chaos::{Crew, Tally};
+use zoufang_e2e::fleet::chaos::{self, Tally};
 use zoufang_e2e::fleet::node::{Node, NodeSpec};
-use zoufang_e2e::fleet::{self, checks, seed, tablets};
+use zoufang_e2e::fleet::{self, checks};
 use zoufang_e2e::on_both_databases;
-use zoufang_schemas::{RegionCode, Role};
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -38,61 +37,15 @@ impl Rng {
     }
 }
 
-/// Seeds two villages of one township, a second helper for the first and a supervisor.
-async fn seeded(url: &str, dir: &Path) -> seed::Seeded {
-    let settings = zoufang_e2e::settings(url, dir);
-    let seeded = seed::seed(settings.clone(), 2, 3).await.unwrap();
-    let state = zoufang_server::build_state(settings).await.unwrap();
-    let village = RegionCode::parse(&seeded.villages[0].code).unwrap();
-    let township = RegionCode::parse(&seeded.villages[0].code[..9]).unwrap();
-    for (name, role, scope) in [
-        ("helper0b", Role::Helper, &village),
-        ("supervisor", Role::TownshipSupervisor, &township),
-    ] {
-        zoufang_server::services::accounts::add_user(
-            &state,
-            "test",
-            name,
-            zoufang_e2e::PASSWORD,
-            role,
-            scope,
-        )
-        .await
-        .unwrap();
-    }
-    seeded
-}
-
-async fn crew(client: &reqwest::Client, address: &str, seeded: &seed::Seeded) -> Crew {
-    let mut second = seeded.villages[0].clone();
-    second.username = "helper0b".into();
-    let names: Vec<String> = ["helper0", "helper0b", "helper1", "supervisor"]
-        .map(String::from)
-        .into();
-    let (tokens, storm) = tablets::login_storm(client, address, &names).await;
-    assert!(storm.errors.is_empty(), "{:?}", storm.errors);
-    let tokens: Vec<String> = tokens.into_iter().map(Option::unwrap).collect();
-    let (a, _) = tablets::connect(client, address, seeded.villages[0].clone(), &tokens[0])
-        .await
-        .unwrap();
-    let (b, _) = tablets::connect(client, address, second, &tokens[1])
-        .await
-        .unwrap();
-    let (c, _) = tablets::connect(client, address, seeded.villages[1].clone(), &tokens[2])
-        .await
-        .unwrap();
-    Crew::new(a, b, c, tokens[3].clone())
-}
-
 on_both_databases! {
     async fn killed_at_random_points_the_server_loses_nothing_it_acknowledged(backend: Backend) {
         let dir = tempfile::tempdir().unwrap();
         let Some((url, postgres)) = fleet::database(backend, dir.path()).await else { return };
-        let seeded = seeded(&url, dir.path()).await;
+        let seeded = chaos::seed_crew(&url, dir.path()).await.unwrap();
         let binary = Path::new(env!("CARGO_BIN_EXE_zoufang-node"));
         let mut node = Node::start(&NodeSpec::new(binary, dir.path(), &url)).unwrap();
         let client = zoufang_e2e::http_client();
-        let mut crew = crew(&client, &node.address, &seeded).await;
+        let mut crew = chaos::connect_crew(&client, &node.address, &seeded).await.unwrap();
         let mut rng = Rng(setting("ZOUFANG_FAULT_SEED", 7).max(1));
         let mut tally = Tally::default();
         for round in 0..setting("ZOUFANG_FAULT_ROUNDS", 3) {
@@ -108,7 +61,7 @@ on_both_databases! {
             let [a, b, c] = crew.tablets();
             let lost = checks::lost_changes(&url, &[&a.lean, &b.lean, &c.lean]).await.unwrap();
             assert_eq!(lost, 0, "round {round}: acknowledged changes are missing");
-            let broken = checks::broken_photos(&url, dir.path()).await.unwrap();
+            let broken = checks::broken_photos(&url, &zoufang_e2e::settings(&url, dir.path())).await.unwrap();
             assert!(broken.is_empty(), "round {round}: {broken:?}");
             assert!(fleet::audit_verifies(binary, dir.path(), &url), "round {round}: the audit chain verifies");
         }

@@ -55,7 +55,10 @@ impl Tally {
     }
 
     fn error(&mut self, code: String) {
-        if code.starts_with("transport") {
+        // No answer, or the balancer's own answer for a node that died under the request.
+        if code.starts_with("transport")
+            || matches!(code.as_str(), "http-502" | "http-503" | "http-504")
+        {
             self.cut_off += 1;
         } else {
             *self.errors.entry(code).or_default() += 1;
@@ -281,4 +284,54 @@ async fn resolve_one(client: &reqwest::Client, address: &str, token: &str) -> Ta
 pub async fn stop_after(stop: Arc<AtomicBool>, duration: Duration) {
     tokio::time::sleep(duration).await;
     stop.store(true, Ordering::Relaxed);
+}
+
+/// Seeds two villages of one township (three households each), a second helper for the
+/// first village (`helper0b`) and the township's supervisor (`supervisor`).
+pub async fn seed_crew(url: &str, data: &std::path::Path) -> anyhow::Result<super::seed::Seeded> {
+    use zoufang_schemas::{RegionCode, Role};
+    let settings = crate::settings(url, data);
+    let seeded = super::seed::seed(settings.clone(), 2, 3).await?;
+    let state = zoufang_server::build_state(settings).await?;
+    let village = RegionCode::parse(&seeded.villages[0].code)?;
+    let township = RegionCode::parse(&seeded.villages[0].code[..9])?;
+    for (name, role, scope) in [
+        ("helper0b", Role::Helper, &village),
+        ("supervisor", Role::TownshipSupervisor, &township),
+    ] {
+        zoufang_server::services::accounts::add_user(
+            &state,
+            "test",
+            name,
+            crate::PASSWORD,
+            role,
+            scope,
+        )
+        .await?;
+    }
+    state.db.clone().close().await?;
+    Ok(seeded)
+}
+
+/// Logs the crew of [`seed_crew`] in at `address` and connects its tablets.
+pub async fn connect_crew(
+    client: &reqwest::Client,
+    address: &str,
+    seeded: &super::seed::Seeded,
+) -> anyhow::Result<Crew> {
+    use super::tablets::{connect, login_storm};
+    let mut second = seeded.villages[0].clone();
+    second.username = "helper0b".into();
+    let names: Vec<String> = ["helper0", "helper0b", "helper1", "supervisor"]
+        .map(String::from)
+        .into();
+    let (tokens, storm) = login_storm(client, address, &names).await;
+    let tokens: Vec<String> = tokens.into_iter().flatten().collect();
+    if tokens.len() != names.len() {
+        anyhow::bail!("logins failed: {:?}", storm.errors);
+    }
+    let (a, _) = connect(client, address, seeded.villages[0].clone(), &tokens[0]).await?;
+    let (b, _) = connect(client, address, second, &tokens[1]).await?;
+    let (c, _) = connect(client, address, seeded.villages[1].clone(), &tokens[2]).await?;
+    Ok(Crew::new(a, b, c, tokens[3].clone()))
 }

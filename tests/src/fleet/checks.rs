@@ -5,7 +5,6 @@
 use super::tablets::FleetTablet;
 use crate::load::LeanTablet;
 use sha2::Digest;
-use std::path::Path;
 use zoufang_server::photos::storage::{BlobStorage, Variant};
 use zoufang_server::store::entities::blob;
 use zoufang_sync::automerge::{ChangeHash, ReadDoc};
@@ -35,10 +34,12 @@ pub async fn lost_changes(url: &str, tablets: &[&LeanTablet]) -> anyhow::Result<
 
 /// Stored photos that are not whole: a record without its original, an original whose
 /// bytes do not hash to its name, or a missing thumbnail or preview.
-pub async fn broken_photos(url: &str, data: &Path) -> anyhow::Result<Vec<String>> {
+pub async fn broken_photos(
+    url: &str,
+    settings: &zoufang_server::Settings,
+) -> anyhow::Result<Vec<String>> {
     use sea_orm::EntityTrait;
-    let settings = crate::settings(url, data);
-    let storage = BlobStorage::from_settings(&settings.photos, data)?;
+    let storage = BlobStorage::from_settings(&settings.photos, &settings.data_dir)?;
     let db = zoufang_server::store::connect(url, 2).await?;
     let mut broken = Vec::new();
     for photo in blob::Entity::find().all(&db).await? {
