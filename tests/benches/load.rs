@@ -9,7 +9,8 @@
 //! Run: `cargo bench -p zoufang-e2e --bench load`
 //! Environment: `ZOUFANG_LOAD_TABLETS` (200), `ZOUFANG_LOAD_SECS` (300),
 //! `ZOUFANG_LOAD_HOUSEHOLDS` (30 per village), `ZOUFANG_LOAD_PHOTO_EVERY` (20 rounds),
-//! `ZOUFANG_LOAD_HOSTILE_MS` (500), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`).
+//! `ZOUFANG_LOAD_HOSTILE_MS` (500), `ZOUFANG_LOAD_PAUSE_MS` (0: each tablet syncs again as
+//! soon as its reply arrives), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
@@ -31,6 +32,7 @@ fn main() {
         duration: Duration::from_secs(number("ZOUFANG_LOAD_SECS", 300)),
         photo_every: number("ZOUFANG_LOAD_PHOTO_EVERY", 20),
         hostile_every: Duration::from_millis(number("ZOUFANG_LOAD_HOSTILE_MS", 500)),
+        pause: Duration::from_millis(number("ZOUFANG_LOAD_PAUSE_MS", 0)),
     };
     let backends =
         std::env::var("ZOUFANG_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());

@@ -18,6 +18,7 @@ on_both_databases! {
             duration: Duration::from_secs(4),
             photo_every: 3,
             hostile_every: Duration::from_millis(80),
+            pause: Duration::ZERO,
         };
         let binary = Path::new(env!("CARGO_BIN_EXE_zoufang-node"));
         let Some(report) = fleet::run(binary, backend, &config).await.unwrap() else { return };

@@ -34,6 +34,8 @@ pub struct FleetConfig {
     pub photo_every: u64,
     /// A hostile request this often.
     pub hostile_every: Duration,
+    /// What a tablet waits between a reply and its next edit (zero: back to back).
+    pub pause: Duration,
 }
 
 /// What a fleet run measured.
@@ -195,6 +197,7 @@ async fn drive_fleet(
                 deadline,
                 photo_every: config.photo_every,
                 number,
+                pause: config.pause,
             };
             tokio::spawn(tablets::drive(
                 tablet,
@@ -278,11 +281,12 @@ impl Report {
         let (households, wire, plain) = self.first_download;
         let households = households.max(1) as f64;
         println!(
-            "{}: {} tablets × {} households, {:.0} s, a photo every {} rounds, a hostile request every {} ms",
+            "{}: {} tablets × {} households, {:.0} s, {} ms between a reply and the next edit, a photo every {} rounds, a hostile request every {} ms",
             self.backend,
             c.tablets,
             c.households,
             c.duration.as_secs_f64(),
+            c.pause.as_millis(),
             c.photo_every,
             c.hostile_every.as_millis()
         );

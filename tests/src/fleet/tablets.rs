@@ -167,6 +167,9 @@ pub struct Pace {
     pub photo_every: u64,
     /// Tablet number (makes its values and photos its own).
     pub number: usize,
+    /// Time a tablet waits between a reply and its next edit (the helper walking to the
+    /// next door); zero syncs back to back.
+    pub pause: Duration,
 }
 
 /// Edits one household per round and syncs it until the deadline; `address` is asked for
@@ -221,6 +224,9 @@ pub async fn drive(
         run.bytes.1 += done.bytes.1;
         for code in done.errors {
             *run.errors.entry(code).or_default() += 1;
+        }
+        if !pace.pause.is_zero() {
+            tokio::time::sleep(pace.pause).await;
         }
     }
     (tablet, run)
