@@ -32,6 +32,8 @@ pub struct Proxy {
     pub cut: Arc<Notify>,
     /// Request bytes forwarded to the server, in total.
     pub forwarded: Arc<AtomicU64>,
+    /// Every reply byte passed to the client, as it went over the wire.
+    pub replies: Arc<std::sync::Mutex<Vec<u8>>>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -47,6 +49,7 @@ impl Proxy {
             mode: Arc::new(Mutex::new(Mode::Pass)),
             cut: Arc::new(Notify::new()),
             forwarded: Arc::new(AtomicU64::new(0)),
+            replies: Arc::default(),
             task: None,
         };
         proxy.serve(listener);
@@ -82,24 +85,53 @@ impl Proxy {
     }
 
     fn serve(&mut self, listener: TcpListener) {
-        let (upstream, mode, cut, forwarded) = (
+        let (upstream, mode, cut, forwarded, replies) = (
             self.upstream.clone(),
             self.mode.clone(),
             self.cut.clone(),
             self.forwarded.clone(),
+            self.replies.clone(),
         );
         self.task = Some(tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let mode = *mode.lock().await;
-                let (upstream, cut, forwarded) = (upstream.clone(), cut.clone(), forwarded.clone());
+                let tap = Tap {
+                    cut: cut.clone(),
+                    forwarded: forwarded.clone(),
+                    replies: replies.clone(),
+                };
+                let upstream = upstream.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(&upstream).await {
-                        relay(client, server, mode, cut, forwarded).await;
+                        relay(client, server, mode, tap).await;
                     }
                 });
             }
         }));
     }
+}
+
+impl Proxy {
+    /// The content codings the server's replies through this proxy carried
+    /// (`Content-Encoding` header values, lowercase).
+    pub fn reply_codings(&self) -> Vec<String> {
+        let replies = self.replies.lock().map(|r| r.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&replies)
+            .lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-encoding")
+                    .then(|| value.trim().to_ascii_lowercase())
+            })
+            .collect()
+    }
+}
+
+/// What a relay reports to its proxy.
+struct Tap {
+    cut: Arc<Notify>,
+    forwarded: Arc<AtomicU64>,
+    replies: Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 impl Drop for Proxy {
@@ -108,13 +140,12 @@ impl Drop for Proxy {
     }
 }
 
-async fn relay(
-    client: TcpStream,
-    server: TcpStream,
-    mode: Mode,
-    cut: Arc<Notify>,
-    forwarded: Arc<AtomicU64>,
-) {
+async fn relay(client: TcpStream, server: TcpStream, mode: Mode, tap: Tap) {
+    let Tap {
+        cut,
+        forwarded,
+        replies,
+    } = tap;
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let (mut client_read, mut client_write) = client.into_split();
@@ -157,6 +188,9 @@ async fn relay(
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 cut.notify_one();
                 return;
+            }
+            if let Ok(mut seen) = replies.lock() {
+                seen.extend_from_slice(&buf[..n]);
             }
             if client_write.write_all(&buf[..n]).await.is_err() {
                 return;

@@ -80,4 +80,20 @@ on_both_databases! {
         assert_eq!(phone, Some(Value::String("13700000007".into())));
         app.teardown().await;
     }
+
+    async fn the_javascript_tablet_receives_its_village_compressed(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let proxy = zoufang_e2e::proxy::Proxy::start(&app.address).await;
+        let address = proxy.address.clone();
+        let out = tokio::task::spawn_blocking(move || run_demo(&address, "helper_a", "13700000008"))
+            .await
+            .unwrap();
+        assert_eq!(out["first"]["docs_received"], 3, "{out}");
+        let codings = proxy.reply_codings();
+        assert!(
+            codings.iter().any(|c| ["gzip", "br", "zstd", "deflate"].contains(&c.as_str())),
+            "the replies came compressed: {codings:?}"
+        );
+        app.teardown().await;
+    }
 }

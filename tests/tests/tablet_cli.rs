@@ -39,6 +39,19 @@ async fn some_member(tablet: &CliTablet, id: &str) -> String {
 }
 
 on_both_databases! {
+    async fn the_reference_tablet_asks_for_compressed_replies(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let proxy = Proxy::start(&app.address).await;
+        let tablet = CliTablet::new();
+        tablet.login(&proxy.address, "helper_a").await;
+        tablet.ok(&["sync"]).await;
+        let codings = proxy.reply_codings();
+        assert!(codings.contains(&"gzip".to_owned()), "the village arrived gzip-compressed: {codings:?}");
+        let list = tablet.ok(&["list"]).await;
+        assert_eq!(list.as_array().unwrap().len(), 3, "and decoded whole: {list}");
+        app.teardown().await;
+    }
+
     async fn two_cli_tablets_conflict_and_converge_on_the_supervisors_choice(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let (a, b) = (CliTablet::new(), CliTablet::new());
