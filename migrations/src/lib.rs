@@ -18,6 +18,7 @@ mod m20261130_000006_create_clue_tables;
 mod m20261130_000007_create_identification_tables;
 mod m20261130_000008_create_elimination_tables;
 mod m20261130_000009_create_plan_tables;
+mod m20261130_000010_create_lease_table;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_create_identification_tables::Migration),
             Box::new(m20261130_000008_create_elimination_tables::Migration),
             Box::new(m20261130_000009_create_plan_tables::Migration),
+            Box::new(m20261130_000010_create_lease_table::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod findings;
 pub mod identification;
 pub mod imports;
+pub mod leases;
 pub mod photos;
 pub mod plans;
 pub mod regions;

@@ -25,6 +25,7 @@ pub mod import_absent;
 pub mod import_baseline;
 pub mod import_reject;
 pub mod import_run;
+pub mod lease;
 pub mod ledger_entry;
 pub mod login_throttle;
 pub mod member;
