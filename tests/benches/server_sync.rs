@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
 use std::time::{Duration, Instant};
+use zoufang_e2e::fleet::tablets::FIELDS;
 use zoufang_e2e::{Backend, TestApp};
 use zoufang_schemas::RegionCode;
 use zoufang_schemas::sample::{SampleRng, household};
@@ -18,21 +19,8 @@ use zoufang_sync::codec::encode;
 
 const VILLAGE: &str = "652822100203";
 const HOUSEHOLDS: usize = 300;
-const EDITS: [&str; 10] = [
-    "household.phone",
-    "household.address",
-    "income.wage",
-    "income.business",
-    "income.transfer",
-    "housing.floor_area",
-    "housing.fuel",
-    "water.source",
-    "housing.cultivated_land",
-    "income.household_net",
-];
-
 fn edit(tablet: &mut zoufang_e2e::HttpTablet, id: &DocId, round: usize) {
-    for (i, field) in EDITS.iter().enumerate() {
+    for (i, field) in FIELDS.iter().enumerate() {
         let path = DocPath::parse(field).unwrap();
         let value = match i {
             2..=5 | 8 | 9 => serde_json::json!((round * 100 + i) as f64),

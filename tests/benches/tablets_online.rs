@@ -3,8 +3,8 @@
 //! change of 10 field edits) → sync it → wait for the reply" for a fixed time, and the same
 //! with 30 households per request; on SQLite and PostgreSQL; with each device's scope 300
 //! households (its village) and 30,000 (its township: 99 more villages of 300 it holds but
-//! does not edit). The server runs as its own process (this benchmark started again in
-//! server mode), so its CPU time is its own; PostgreSQL's processes are added to it.
+//! does not edit). The server runs as its own process (`zoufang-node serve`), so its CPU
+//! time is its own; PostgreSQL's processes are added to it.
 //!
 //! Run: `cargo bench -p zoufang-e2e --bench tablets_online`
 //! Environment: `ZOUFANG_BENCH_SECS` (30), `ZOUFANG_BENCH_TABLETS` (10),
@@ -15,9 +15,8 @@
 
 use sea_orm::EntityTrait;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use zoufang_e2e::fleet::node::{Node, NodeSpec};
 use zoufang_e2e::fleet::tablets::FIELDS;
 use zoufang_e2e::load::{LeanTablet, peak_memory, process_cpu, processes_cpu, quantile};
 use zoufang_schemas::sample::{SampleRng, household};
@@ -68,32 +67,12 @@ struct Figures {
 }
 
 fn main() {
-    if std::env::var("ZOUFANG_BENCH_ROLE").as_deref() == Ok("server") {
-        serve();
-        return;
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(run_all());
-}
-
-/// Server mode: `zoufang serve` on the database and folder the parent set up.
-fn serve() {
-    let data = std::env::var("ZOUFANG_BENCH_DATA").unwrap();
-    let cli = <zoufang_server::cli::Cli as clap::Parser>::parse_from([
-        "zoufang",
-        "--data",
-        &data,
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    actix_web::rt::System::new()
-        .block_on(zoufang_server::cli::main(cli))
-        .unwrap();
 }
 
 async fn run_all() {
@@ -154,32 +133,30 @@ fn print_row(backend: &str, case: Case, f: &Figures) {
     );
 }
 
-/// The database for a case: SQLite in `dir`, or a fresh PostgreSQL database.
-async fn database(case: Case, dir: &std::path::Path) -> Option<(String, Option<String>)> {
-    if case.postgres {
-        let (url, name) = zoufang_e2e::fresh_postgres().await?;
-        Some((url, Some(name)))
-    } else {
-        Some((
-            format!("sqlite://{}?mode=rwc", dir.join("zoufang.db").display()),
-            None,
-        ))
-    }
-}
-
 async fn measure(case: Case) -> Option<Figures> {
     let dir = tempfile::tempdir().unwrap();
-    let (url, postgres_db) = database(case, dir.path()).await?;
+    let backend = if case.postgres {
+        zoufang_e2e::Backend::Postgres
+    } else {
+        zoufang_e2e::Backend::Sqlite
+    };
+    let (url, postgres_db) = zoufang_e2e::fleet::database(backend, dir.path()).await?;
     let settings = zoufang_e2e::settings(&url, dir.path());
     let seeded = seed(case, settings).await;
-    let (mut server, address) = start_server(&url, dir.path());
+    // The server as its own process, so that its CPU time is its own.
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_zoufang-node"));
+    let spec = NodeSpec::new(binary, dir.path(), &url)
+        .with("ZOUFANG__SYNC__CACHE_DOCUMENTS", "4000")
+        .with("ZOUFANG__LOG__FILTER", "info");
+    let mut server = Node::start(&spec).unwrap();
+    let address = server.address.clone();
     let client = zoufang_e2e::http_client();
     let mut fleet = Vec::new();
     for (t, (own, others)) in seeded.into_iter().enumerate() {
         fleet.push(connect(&client, &address, t, &others, own).await);
     }
     analyze(&url).await;
-    let pid = server.id();
+    let pid = server.pid;
     let (cpu_before, db_before) = (process_cpu(pid), postgres_cpu(case));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(case.secs);
@@ -215,8 +192,7 @@ async fn measure(case: Case) -> Option<Figures> {
             }
             f
         });
-    let _ = server.kill();
-    let _ = server.wait();
+    server.kill();
     if let Some(name) = postgres_db {
         zoufang_e2e::drop_postgres(&name).await;
     }
@@ -364,34 +340,6 @@ async fn fillers(
     out
 }
 
-/// Starts the server process; returns it with its address.
-fn start_server(url: &str, dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env("ZOUFANG_BENCH_ROLE", "server")
-        .env("ZOUFANG_BENCH_DATA", dir)
-        .env("DATABASE_URL", url)
-        .env("ZOUFANG__AUTH__JWT_SECRET", "bench-secret")
-        .env("ZOUFANG__SYNC__CACHE_DOCUMENTS", "4000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("the server printed its address")
-            .unwrap();
-        if let Some(address) = line.strip_prefix("zoufang listening on ") {
-            break address.trim().to_owned();
-        }
-    };
-    // Keep draining what the server prints.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    (child, address)
-}
-
 /// Logs tablet `t` in, registers its device, and makes its first sync: its village's
 /// households arrive whole; the rest of its scope it reports as held.
 async fn connect(
@@ -456,18 +404,7 @@ async fn drive(
         for _ in 0..batch {
             let id = households[next % households.len()];
             next += 1;
-            let edits: Vec<(DocPath, serde_json::Value)> = paths
-                .iter()
-                .enumerate()
-                .map(|(i, path)| {
-                    let value = match i {
-                        2..=5 | 8 | 9 => serde_json::json!((round * 100 + i as u64) as f64),
-                        _ => serde_json::json!(format!("{t}-{round}-{i}")),
-                    };
-                    (path.clone(), value)
-                })
-                .collect();
-            tablet.edit(&id, 1_800_000_000 + round as i64, &edits);
+            zoufang_e2e::fleet::tablets::edit(&mut tablet, &id, &paths, t, round, None);
         }
         let request = tablet.request(false);
         let done = tablet.exchange(&client, &address, request).await;

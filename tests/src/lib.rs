@@ -96,20 +96,22 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// What a test does when something it needs is missing: under CI (`CI=true`) it fails;
+/// elsewhere it says loudly that it (or its half) did not run, and the caller returns.
+pub fn missing<T>(what: &str) -> Option<T> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("required under CI: {what}");
+    }
+    eprintln!("\n!!!!! {what}: this test (or this half of it) DID NOT RUN.\n");
+    None
+}
+
 /// A fresh PostgreSQL database URL, or `None` (loudly) when PostgreSQL is not reachable
 /// outside CI. Under CI (`CI=true`) an unreachable PostgreSQL fails the test.
 pub async fn fresh_postgres() -> Option<(String, String)> {
     let admin = match Database::connect(POSTGRES_ADMIN_URL).await {
         Ok(db) => db,
-        Err(err) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("PostgreSQL at 127.0.0.1:5432 is required under CI: {err}");
-            }
-            eprintln!(
-                "\n!!!!! PostgreSQL at 127.0.0.1:5432 is unreachable ({err}).\n!!!!! The PostgreSQL half of this test DID NOT RUN.\n"
-            );
-            return None;
-        }
+        Err(err) => return missing(&format!("PostgreSQL at 127.0.0.1:5432 ({err})")),
     };
     let name = format!("zoufang_test_{}", uuid::Uuid::new_v4().simple());
     admin
@@ -468,15 +470,9 @@ pub async fn fresh_s3_bucket() -> Option<(String, String)> {
     let endpoint = match std::env::var("ZOUFANG_TEST_S3") {
         Ok(endpoint) if !endpoint.is_empty() => endpoint,
         _ => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!(
-                    "ZOUFANG_TEST_S3 must name the S3 test server under CI (scripts/test starts one)"
-                );
-            }
-            eprintln!(
-                "\n!!!!! ZOUFANG_TEST_S3 is not set: the S3 half of this test DID NOT RUN.\n!!!!! Run ./scripts/test, which starts an S3-compatible server.\n"
+            return missing(
+                "ZOUFANG_TEST_S3, the S3 test server (./scripts/test starts one and sets it)",
             );
-            return None;
         }
     };
     let bucket = format!("zoufang-test-{}", uuid::Uuid::new_v4().simple());

@@ -107,11 +107,17 @@ impl LeanTablet {
         time: i64,
         f: impl FnOnce(&mut zoufang_sync::Editor<'_, '_>) -> Result<(), zoufang_sync::DocError>,
     ) -> bool {
+        self.change(household, |doc| doc.edit(time, f).is_ok())
+    }
+
+    /// Changes its copy of `household` with `f` (`false`: nothing changed) and keeps the
+    /// held digest up to date.
+    fn change(&mut self, household: &DocId, f: impl FnOnce(&mut HouseholdDoc) -> bool) -> bool {
         let Some(doc) = self.docs.get_mut(household) else {
             return false;
         };
         let before = doc.heads();
-        if doc.edit(time, f).is_err() {
+        if !f(doc) {
             return false;
         }
         self.digest.toggle(household, &before);
@@ -126,16 +132,12 @@ impl LeanTablet {
         household: &DocId,
         f: impl FnOnce(&mut zoufang_sync::automerge::transaction::Transaction<'_>),
     ) -> bool {
-        let Some(doc) = self.docs.get_mut(household) else {
-            return false;
-        };
-        let before = doc.heads();
-        let mut tx = doc.automerge_mut().transaction();
-        f(&mut tx);
-        tx.commit();
-        self.digest.toggle(household, &before);
-        self.digest.toggle(household, &doc.heads());
-        true
+        self.change(household, |doc| {
+            let mut tx = doc.automerge_mut().transaction();
+            f(&mut tx);
+            tx.commit();
+            true
+        })
     }
 
     /// Asks the server for gzip-compressed replies (as the real tablets do) and counts the
@@ -204,15 +206,8 @@ impl LeanTablet {
             }
         }
         for changes in reply.changes {
-            if let Some(doc) = self.docs.get_mut(&changes.doc) {
-                let before = doc.heads();
-                let bytes: Vec<Vec<u8>> =
-                    changes.changes.into_iter().map(|b| b.into_vec()).collect();
-                if doc.apply_changes(&bytes).is_ok() {
-                    self.digest.toggle(&changes.doc, &before);
-                    self.digest.toggle(&changes.doc, &doc.heads());
-                }
-            }
+            let bytes: Vec<Vec<u8>> = changes.changes.into_iter().map(|b| b.into_vec()).collect();
+            self.change(&changes.doc, |doc| doc.apply_changes(&bytes).is_ok());
             self.synced.insert(changes.doc, changes.heads);
         }
         refused
@@ -230,6 +225,25 @@ impl LeanTablet {
         self.digest.toggle(&id, &doc.heads());
         self.docs.insert(id, doc);
         self.synced.insert(id, heads);
+    }
+
+    /// Syncs what it has (no `held`) until the server answers 200 or `within` has passed
+    /// (a server restarting, a database coming back); returns the last exchange.
+    pub async fn sync_until_answered(
+        &mut self,
+        client: &reqwest::Client,
+        address: &str,
+        within: Duration,
+    ) -> Exchange {
+        let deadline = Instant::now() + within;
+        loop {
+            let request = self.request(false);
+            let done = self.exchange(client, address, request).await;
+            if done.status == 200 || Instant::now() > deadline {
+                return done;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Sends `request` and carries out the reply.

@@ -20,11 +20,7 @@ impl Tmpfs {
             .status()
             .is_ok_and(|s| s.success());
         if !mounted {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("mounting a tmpfs is required under CI (run as root)");
-            }
-            eprintln!("\n!!!!! cannot mount a tmpfs (not root?): this test DID NOT RUN.\n");
-            return None;
+            return crate::missing("mounting a tmpfs (as root)");
         }
         Some(Tmpfs {
             path: path.to_path_buf(),

@@ -74,15 +74,10 @@ async fn postgres_stopped_underneath_gives_clear_503s_and_the_server_recovers_by
     );
 
     tokio::task::block_in_place(|| postgres.start_again());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let back = loop {
-        let request = tablet.lean.request(false);
-        let done = tablet.lean.exchange(&client, &node.address, request).await;
-        if done.status == 200 || Instant::now() > deadline {
-            break done;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let back = tablet
+        .lean
+        .sync_until_answered(&client, &node.address, Duration::from_secs(30))
+        .await;
     assert_eq!(
         (back.status, back.acknowledged),
         (200, 1),

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use zoufang_e2e::fleet::node::{Node, NodeSpec};
 use zoufang_e2e::fleet::tablets::{self, FleetTablet};
-use zoufang_e2e::fleet::{self, checks, seed};
+use zoufang_e2e::fleet::{self, checks, photos, seed};
 use zoufang_e2e::load::Exchange;
 use zoufang_e2e::tmpfs::Tmpfs;
 use zoufang_sync::DocPath;
@@ -78,40 +78,21 @@ impl Site {
             .await
     }
 
-    /// Uploads a photo of 64×48 noisy pixels; the status and code of the first refusal.
+    /// Uploads a photo of 640×480 noisy pixels; the status and code of a refusal.
     async fn upload(&self, seed: u32) -> (u16, String) {
-        use sha2::Digest;
         let bytes = zoufang_e2e::images::jpeg(640, 480, seed);
-        let hex = hex::encode(sha2::Sha256::digest(&bytes));
-        let address = &self.node.address;
-        let steps = [
-            self.client
-                .post(format!("{address}/api/v1/photos/uploads"))
-                .json(&serde_json::json!({ "hash": hex, "size": bytes.len() })),
-            self.client
-                .put(format!("{address}/api/v1/photos/uploads/{hex}?offset=0"))
-                .header("content-type", "application/octet-stream")
-                .body(bytes),
-            self.client
-                .post(format!("{address}/api/v1/photos/uploads/{hex}/finish")),
-        ];
-        for step in steps {
-            let response = step
-                .bearer_auth(&self.tablet.lean.token)
-                .header("x-zoufang-device", &self.tablet.lean.device)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            if status == 409 {
-                // Already received (a retry after room was made): go on to finish.
-                continue;
-            }
-            if status != 200 {
-                return (status, tablets::error_code(response).await);
-            }
+        match photos::upload(
+            &self.client,
+            &self.node.address,
+            &self.tablet.lean,
+            &bytes,
+            usize::MAX,
+        )
+        .await
+        {
+            Ok(_) => (200, String::new()),
+            Err(refused) => (refused.status, refused.code),
         }
-        (200, String::new())
     }
 
     /// Stops the server and checks the database, the photos and the audit chain.
@@ -171,14 +152,11 @@ async fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
 
     // Room again: the same server goes on.
     std::fs::remove_file(filler).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let back = loop {
-        let done = site.sync().await;
-        if done.status == 200 || Instant::now() > deadline {
-            break done;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let back = site
+        .tablet
+        .lean
+        .sync_until_answered(&site.client, &site.node.address, Duration::from_secs(10))
+        .await;
     assert_eq!(
         (back.status, back.acknowledged),
         (200, 1),

@@ -17,24 +17,13 @@ use zoufang_e2e::fleet::chaos::{self, Tally};
 use zoufang_e2e::fleet::node::{Node, NodeSpec};
 use zoufang_e2e::fleet::{self, checks};
 use zoufang_e2e::on_both_databases;
+use zoufang_schemas::sample::SampleRng;
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A small repeatable generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 on_both_databases! {
@@ -46,7 +35,7 @@ on_both_databases! {
         let mut node = Node::start(&NodeSpec::new(binary, dir.path(), &url)).unwrap();
         let client = zoufang_e2e::http_client();
         let mut crew = chaos::connect_crew(&client, &node.address, &seeded).await.unwrap();
-        let mut rng = Rng(setting("ZOUFANG_FAULT_SEED", 7).max(1));
+        let mut rng = SampleRng::new(setting("ZOUFANG_FAULT_SEED", 7));
         let mut tally = Tally::default();
         for round in 0..setting("ZOUFANG_FAULT_ROUNDS", 3) {
             let stop = Arc::new(AtomicBool::new(false));

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use zoufang_schemas::{EntryStatus, PhotoHash, PhotoRef, PhotoSubject};
+use zoufang_schemas::PhotoSubject;
 use zoufang_sync::DocPath;
 
 /// The people at work.
@@ -163,75 +163,19 @@ async fn photograph(
     pending: Option<Vec<u8>>,
     made: u32,
 ) -> (Tally, Option<Vec<u8>>) {
-    use sha2::Digest;
     let mut tally = Tally::default();
     let bytes = pending.unwrap_or_else(|| crate::images::jpeg(240, 160, 90_000 + made));
-    let hex = hex::encode(sha2::Sha256::digest(&bytes));
-    let lean = &tablet.lean;
-    let call = |request: reqwest::RequestBuilder| async move {
-        let response = request
-            .bearer_auth(&lean.token)
-            .header("x-zoufang-device", &lean.device)
-            .send()
-            .await
-            .map_err(|e| format!("transport: {e}"))?;
-        if response.status().is_success() {
-            Ok(response
-                .json::<serde_json::Value>()
-                .await
-                .unwrap_or_default())
-        } else {
-            Err(error_code(response).await)
-        }
-    };
-    let started = call(
-        client
-            .post(format!("{address}/api/v1/photos/uploads"))
-            .json(&serde_json::json!({ "hash": hex, "size": bytes.len() })),
-    )
-    .await;
-    let mut offset = match started {
-        Ok(status) => status["offset"].as_u64().unwrap_or(0) as usize,
-        Err(code) => {
-            tally.error(code);
+    let hash = match super::photos::upload(client, address, &tablet.lean, &bytes, 16 * 1024).await {
+        Ok(hash) => hash,
+        Err(refused) => {
+            tally.error(refused.code);
             return (tally, Some(bytes));
         }
     };
-    while offset < bytes.len() {
-        let end = (offset + 16 * 1024).min(bytes.len());
-        let put = client
-            .put(format!(
-                "{address}/api/v1/photos/uploads/{hex}?offset={offset}"
-            ))
-            .header("content-type", "application/octet-stream")
-            .body(bytes[offset..end].to_vec());
-        match call(put).await {
-            Ok(status) => offset = status["offset"].as_u64().unwrap_or(end as u64) as usize,
-            Err(code) => {
-                tally.error(code);
-                return (tally, Some(bytes));
-            }
-        }
-    }
-    let finish = client.post(format!("{address}/api/v1/photos/uploads/{hex}/finish"));
-    if let Err(code) = call(finish).await {
-        tally.error(code);
-        return (tally, Some(bytes));
-    }
-    let (Ok(hash), Some(first)) = (
-        PhotoHash::parse(&hex),
-        tablet.lean.households().first().copied(),
-    ) else {
+    let Some(first) = tablet.lean.households().first().copied() else {
         return (tally, None);
     };
-    let reference = PhotoRef {
-        status: EntryStatus::Active,
-        subject: PhotoSubject::Water,
-        visit: None,
-        size: Some(bytes.len() as u64),
-        taken_at: None,
-        caption: None,
-    };
+    let reference = super::photos::reference(PhotoSubject::Water, Some(bytes.len() as u64), None);
     tablet.lean.edit_with(&first, 1_800_000_000, |e| {
         e.add_photo(&hash, &reference, None)
     });

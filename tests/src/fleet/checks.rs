@@ -69,14 +69,10 @@ pub async fn diverged(
 ) -> anyhow::Result<Vec<String>> {
     for _ in 0..2 {
         for tablet in tablets.iter_mut() {
-            for _attempt in 0..5 {
-                let request = tablet.lean.request(false);
-                let done = tablet.lean.exchange(client, address, request).await;
-                if done.status == 200 {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
+            tablet
+                .lean
+                .sync_until_answered(client, address, std::time::Duration::from_secs(1))
+                .await;
         }
     }
     let db = zoufang_server::store::connect(url, 2).await?;

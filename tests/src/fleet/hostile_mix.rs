@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zoufang_schemas::wire::{self, DocId};
-use zoufang_schemas::{EntryStatus, PhotoHash, PhotoRef, PhotoSubject};
+use zoufang_schemas::{PhotoHash, PhotoSubject};
 use zoufang_sync::automerge::transaction::Transactable;
 use zoufang_sync::automerge::{Automerge, ROOT, ReadDoc, ScalarValue};
 
@@ -180,14 +180,7 @@ async fn foreign_photo(
     let Some(own) = intruder.households().first().copied() else {
         return (0, "no household".into());
     };
-    let reference = PhotoRef {
-        status: EntryStatus::Active,
-        subject: PhotoSubject::Housing,
-        visit: None,
-        size: None,
-        taken_at: None,
-        caption: None,
-    };
+    let reference = super::photos::reference(PhotoSubject::Housing, None, None);
     intruder.edit_with(&own, 1_800_000_000, |e| e.add_photo(hash, &reference, None));
     let request = intruder.request(false);
     let done = intruder.exchange(client, address, request).await;

@@ -9,11 +9,12 @@ pub mod chaos;
 pub mod checks;
 pub mod hostile_mix;
 pub mod node;
+pub mod photos;
 pub mod seed;
 pub mod tablets;
 
 use crate::Backend;
-use crate::load::{processes_cpu, quantile};
+use crate::load::{Exchange, processes_cpu, quantile};
 use hostile_mix::{HostileOutcome, StoredPhotos};
 use node::{Node, NodeSpec};
 use std::collections::BTreeMap;
@@ -140,23 +141,7 @@ async fn drive_fleet(
         .no_gzip()
         .build()?;
     let address = node.address.clone();
-    let mut villages = seeded.villages.clone();
-    villages.push(seeded.intruder.clone());
-    let names: Vec<String> = villages.iter().map(|v| v.username.clone()).collect();
-    let (tokens, login) = tablets::login_storm(&client, &address, &names).await;
-    let connects = villages.into_iter().zip(tokens).map(|(village, token)| {
-        let client = client.clone();
-        let address = address.clone();
-        async move {
-            let token =
-                token.ok_or_else(|| anyhow::anyhow!("{} did not log in", village.username))?;
-            tablets::connect(&client, &address, village, &token).await
-        }
-    });
-    let mut connected = futures_util::future::try_join_all(connects).await?;
-    let (intruder, _) = connected
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("no intruder"))?;
+    let (connected, intruder, login) = connect_fleet(&client, &address, seeded).await?;
     let first_download = connected.iter().fold((0, 0, 0), |acc, (t, first)| {
         (
             acc.0 + t.village.households.len(),
@@ -165,48 +150,11 @@ async fn drive_fleet(
         )
     });
     let postgres = backend == Backend::Postgres;
-    let database_before = if postgres {
-        processes_cpu("postgres")
-    } else {
-        Duration::ZERO
-    };
+    let database_before = database_cpu(postgres);
     let cpu_before = node.cpu();
     let started = Instant::now();
     let deadline = started + config.duration;
-    let stored: StoredPhotos = StoredPhotos::default();
-    let foreign: Vec<_> = connected
-        .iter()
-        .filter_map(|(t, _)| t.village.households.first().copied())
-        .collect();
-    let at = address.clone();
-    let hostile = tokio::spawn(hostile_mix::intrude(
-        intruder.lean,
-        client.clone(),
-        move || at.clone(),
-        foreign,
-        stored.clone(),
-        config.hostile_every,
-        deadline,
-    ));
-    let runs = connected
-        .into_iter()
-        .enumerate()
-        .map(|(number, (tablet, _))| {
-            let at = address.clone();
-            let pace = Pace {
-                deadline,
-                photo_every: config.photo_every,
-                number,
-                pause: config.pause,
-            };
-            tokio::spawn(tablets::drive(
-                tablet,
-                client.clone(),
-                move || at.clone(),
-                pace,
-                stored.clone(),
-            ))
-        });
+    let (hostile, runs) = start_driving(&client, &address, connected, intruder, config, deadline);
     let finished = futures_util::future::join_all(runs).await;
     let elapsed = started.elapsed();
     let hostile = hostile.await?;
@@ -223,30 +171,104 @@ async fn drive_fleet(
         edit_bytes: (0, 0),
         hostile,
         server_cpu: node.cpu().saturating_sub(cpu_before),
-        database_cpu: if postgres {
-            processes_cpu("postgres").saturating_sub(database_before)
-        } else {
-            Duration::ZERO
-        },
+        database_cpu: database_cpu(postgres).saturating_sub(database_before),
         server_peak: node.peak_memory(),
         lost: 0,
         audit_intact: false,
     };
     let mut tablets = Vec::new();
     for done in finished {
-        let (tablet, run): (FleetTablet, Run) = done?;
-        report.merges += run.merges;
-        report.latencies.extend(run.latencies);
-        report.photos += run.photos;
-        report.edit_bytes.0 += run.bytes.0;
-        report.edit_bytes.1 += run.bytes.1;
-        for (code, n) in run.errors {
-            *report.errors.entry(code).or_default() += n;
-        }
+        let (tablet, run) = done?;
+        report.add(run);
         tablets.push(tablet);
     }
     report.latencies.sort();
     Ok((report, tablets))
+}
+
+/// Sets the intruder and every tablet going until `deadline`.
+fn start_driving(
+    client: &reqwest::Client,
+    address: &str,
+    connected: Vec<(FleetTablet, Exchange)>,
+    intruder: FleetTablet,
+    config: &FleetConfig,
+    deadline: Instant,
+) -> (
+    tokio::task::JoinHandle<HostileOutcome>,
+    Vec<tokio::task::JoinHandle<(FleetTablet, Run)>>,
+) {
+    let stored: StoredPhotos = StoredPhotos::default();
+    let foreign: Vec<_> = connected
+        .iter()
+        .filter_map(|(t, _)| t.village.households.first().copied())
+        .collect();
+    let at = address.to_owned();
+    let hostile = tokio::spawn(hostile_mix::intrude(
+        intruder.lean,
+        client.clone(),
+        move || at.clone(),
+        foreign,
+        stored.clone(),
+        config.hostile_every,
+        deadline,
+    ));
+    let runs = connected
+        .into_iter()
+        .enumerate()
+        .map(|(number, (tablet, _))| {
+            let at = address.to_owned();
+            let pace = Pace {
+                deadline,
+                photo_every: config.photo_every,
+                number,
+                pause: config.pause,
+            };
+            tokio::spawn(tablets::drive(
+                tablet,
+                client.clone(),
+                move || at.clone(),
+                pace,
+                stored.clone(),
+            ))
+        })
+        .collect();
+    (hostile, runs)
+}
+
+/// Logs every helper and the intruder in at once and connects their tablets; returns the
+/// honest tablets with their first exchanges, the intruder's tablet and the login storm.
+async fn connect_fleet(
+    client: &reqwest::Client,
+    address: &str,
+    seeded: &seed::Seeded,
+) -> anyhow::Result<(Vec<(FleetTablet, Exchange)>, FleetTablet, LoginStorm)> {
+    let mut villages = seeded.villages.clone();
+    villages.push(seeded.intruder.clone());
+    let names: Vec<String> = villages.iter().map(|v| v.username.clone()).collect();
+    let (tokens, login) = tablets::login_storm(client, address, &names).await;
+    let connects = villages
+        .into_iter()
+        .zip(tokens)
+        .map(|(village, token)| async move {
+            let token =
+                token.ok_or_else(|| anyhow::anyhow!("{} did not log in", village.username))?;
+            tablets::connect(client, address, village, &token).await
+        });
+    let mut connected = futures_util::future::try_join_all(connects).await?;
+    let (intruder, _) = connected
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no intruder"))?;
+    Ok((connected, intruder, login))
+}
+
+/// CPU time of PostgreSQL's processes (zero on SQLite, which runs inside the server).
+fn database_cpu(postgres: bool) -> Duration {
+    if postgres {
+        processes_cpu("postgres")
+    } else {
+        Duration::ZERO
+    }
 }
 
 /// Runs `zoufang audit verify` on the database; `true` when the chain is intact.
@@ -261,6 +283,18 @@ pub fn audit_verifies(binary: &Path, data: &Path, url: &str) -> bool {
 }
 
 impl Report {
+    /// Adds what one tablet did.
+    fn add(&mut self, run: Run) {
+        self.merges += run.merges;
+        self.latencies.extend(run.latencies);
+        self.photos += run.photos;
+        self.edit_bytes.0 += run.bytes.0;
+        self.edit_bytes.1 += run.bytes.1;
+        for (code, n) in run.errors {
+            *self.errors.entry(code).or_default() += n;
+        }
+    }
+
     /// Acknowledged merges per second.
     pub fn merges_per_sec(&self) -> f64 {
         self.merges as f64 / self.elapsed.as_secs_f64().max(1e-9)

@@ -8,7 +8,7 @@ use crate::load::{Exchange, LeanTablet};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use zoufang_schemas::wire::DocId;
-use zoufang_schemas::{EntryStatus, PhotoHash, PhotoRef, PhotoSubject};
+use zoufang_schemas::{PhotoHash, PhotoSubject};
 use zoufang_sync::DocPath;
 use zoufang_sync::automerge::ActorId;
 
@@ -192,7 +192,14 @@ pub async fn drive(
         round += 1;
         let id = households[(round as usize) % households.len()];
         let photo = if pace.photo_every > 0 && round.is_multiple_of(pace.photo_every) {
-            match upload_photo(&client, &address(), &tablet.lean, pace.number, round).await {
+            let bytes =
+                crate::images::noisy_jpeg(96, 64, (pace.number as u32) << 16 | round as u32, 8);
+            let uploaded =
+                super::photos::upload(&client, &address(), &tablet.lean, &bytes, usize::MAX)
+                    .await
+                    .map(|hash| (hash, bytes.len() as u64))
+                    .map_err(|refused| refused.code);
+            match uploaded {
                 Ok(photo) => {
                     if let Ok(mut hashes) = stored.lock() {
                         hashes.push(photo.0.clone());
@@ -232,8 +239,9 @@ pub async fn drive(
     (tablet, run)
 }
 
-/// One change of ten field writes (and a housing photo's reference when given).
-fn edit(
+/// One change of ten field writes (and a housing photo's reference when given): numbers
+/// and texts made of the tablet's number and the round, so that every edit changes them.
+pub fn edit(
     lean: &mut LeanTablet,
     id: &DocId,
     paths: &[DocPath],
@@ -250,54 +258,10 @@ fn edit(
             }
         }
         if let Some((hash, size)) = photo {
-            let reference = PhotoRef {
-                status: EntryStatus::Active,
-                subject: PhotoSubject::Housing,
-                visit: None,
-                size: Some(*size),
-                taken_at: None,
-                caption: Some("住房".into()),
-            };
+            let reference =
+                super::photos::reference(PhotoSubject::Housing, Some(*size), Some("住房"));
             e.add_photo(hash, &reference, housing.as_ref())?;
         }
         Ok(())
     });
-}
-
-/// Uploads a fresh photo of this tablet's (start, one chunk, finish); returns its hash and
-/// size, or the refusal's code.
-async fn upload_photo(
-    client: &reqwest::Client,
-    address: &str,
-    lean: &LeanTablet,
-    number: usize,
-    round: u64,
-) -> Result<(PhotoHash, u64), String> {
-    use sha2::Digest;
-    let bytes = crate::images::noisy_jpeg(96, 64, (number as u32) << 16 | round as u32, 8);
-    let hex = hex::encode(sha2::Sha256::digest(&bytes));
-    let hash = PhotoHash::parse(&hex).map_err(|e| e.to_string())?;
-    let size = bytes.len() as u64;
-    let steps = [
-        client
-            .post(format!("{address}/api/v1/photos/uploads"))
-            .json(&serde_json::json!({ "hash": hex, "size": size })),
-        client
-            .put(format!("{address}/api/v1/photos/uploads/{hex}?offset=0"))
-            .header("content-type", "application/octet-stream")
-            .body(bytes),
-        client.post(format!("{address}/api/v1/photos/uploads/{hex}/finish")),
-    ];
-    for step in steps {
-        let answer = step
-            .bearer_auth(&lean.token)
-            .header("x-zoufang-device", &lean.device)
-            .send()
-            .await
-            .map_err(|e| format!("transport: {e}"))?;
-        if !answer.status().is_success() {
-            return Err(error_code(answer).await);
-        }
-    }
-    Ok((hash, size))
 }
