@@ -22,8 +22,6 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// Loaded documents.
     pub docs: Arc<DocCache>,
-    /// Turns of the sync's SQLite write transactions (SQLite has one writer at a time).
-    pub sqlite_turns: Arc<tokio::sync::Mutex<()>>,
     /// The actors of devices that synced.
     pub actors: Arc<crate::actor_cache::ActorCache>,
     /// Per-photo locks of uploads in progress.
@@ -84,7 +82,6 @@ impl AppState {
             tokens: Arc::new(tokens),
             docs: Arc::new(DocCache::new(cache)),
             actors: Arc::default(),
-            sqlite_turns: Arc::default(),
             upload_locks: Arc::new(KeyedLocks::default()),
             passwords: Arc::new(Argon2Scheme),
             password_checks: Arc::new(tokio::sync::Semaphore::new(

@@ -180,7 +180,7 @@ pub async fn add_user(
 
 /// Records `action` on `subject` in the audit log and commits the transaction that made it.
 async fn commit_audited(
-    txn: sea_orm::DatabaseTransaction,
+    txn: crate::store::WriteTxn,
     actor: &str,
     action: &str,
     subject: &str,

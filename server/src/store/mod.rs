@@ -25,21 +25,18 @@ pub mod tasks;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+mod write_turn;
 
 pub use db::{connect, connect_waiting, migrate};
 
-/// Starts a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so that it waits its turn instead of failing with `SQLITE_BUSY`
-/// when another writer commits between its first read and its first write.
-pub async fn begin_write(
-    db: &sea_orm::DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
+pub use write_turn::WriteTxn;
+
+/// Starts a transaction that will write. On SQLite it waits its turn behind the writers
+/// before it, then takes the write lock at once (`BEGIN IMMEDIATE`): it never polls a
+/// locked database, and never fails with `SQLITE_BUSY` when another writer commits between
+/// its first read and its first write.
+pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<WriteTxn, sea_orm::DbErr> {
+    write_turn::begin(db).await
 }
 
 /// Rows whose region code starts with `prefix`, as a range (`>= prefix`, `< prefix + "~"`)

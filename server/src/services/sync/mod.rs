@@ -167,7 +167,6 @@ async fn attempt_sync(
         results: BTreeMap::new(),
         stored: Stored::default(),
         docs,
-        turn: None,
     };
     let merges = pipeline::start(jobs, context.clone());
     let concerned: Vec<DocId> = view
@@ -367,8 +366,6 @@ struct Merging {
     /// The request's documents: those not merged from the start, merged ones as they
     /// come back.
     docs: BTreeMap<DocId, Automerge>,
-    /// SQLite's write turn, held from the transaction's start to its end.
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Merging {
@@ -404,7 +401,7 @@ impl Merging {
 /// or roll back.
 async fn receive_all(
     storing: &Storing<'_>,
-    txn: &mut Option<DatabaseTransaction>,
+    txn: &mut Option<crate::store::WriteTxn>,
     mut merges: tokio::sync::mpsc::UnboundedReceiver<pipeline::MergedDocument>,
     merging: &mut Merging,
 ) -> Result<(), ApiError> {
@@ -432,12 +429,7 @@ async fn receive_all(
     }
     let txn = match txn {
         Some(txn) => &*txn,
-        None => {
-            // SQLite writers take turns here, woken in order, rather than polling the
-            // database's lock.
-            merging.turn = Some(storing.state.sqlite_turns.clone().lock_owned().await);
-            txn.insert(crate::store::begin_write(&storing.state.db).await?)
-        }
+        None => txn.insert(crate::store::begin_write(&storing.state.db).await?),
     };
     merging.store(storing, txn, &mut group).await
 }
@@ -446,7 +438,7 @@ async fn receive_all(
 /// and audit entry in the transaction `receive_all` began.
 async fn settle_request(
     storing: &Storing<'_>,
-    txn: &mut Option<DatabaseTransaction>,
+    txn: &mut Option<crate::store::WriteTxn>,
     merging: &mut Merging,
     plan: &zoufang_sync::server::Plan,
     order: &[DocId],
