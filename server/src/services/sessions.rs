@@ -36,8 +36,11 @@ fn refresh_hash(state: &AppState, token: &str) -> String {
     hex::encode(state.digest.digest(token.as_bytes()))
 }
 
-async fn issue(
+/// Signs an access token and stores a new refresh token of `family` through `db` (the
+/// caller's write transaction).
+async fn issue<C: sea_orm::ConnectionTrait>(
     state: &AppState,
+    db: &C,
     account: &user::Model,
     family: &str,
 ) -> Result<TokenPair, ApiError> {
@@ -60,7 +63,7 @@ async fn issue(
     rand::rng().fill_bytes(&mut raw);
     let refresh_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
     tokens::store_refresh(
-        &state.db,
+        db,
         account.id,
         family,
         refresh_hash(state, &refresh_token),
@@ -130,17 +133,24 @@ pub async fn login(
     let verified = verify_password(state, password, account.as_ref()).await?;
     match account {
         Some(account) if verified => {
-            throttle::clear(&state.db, &keys[0].0).await?;
+            // One write transaction, queued behind the writers before it (SQLite).
+            let txn = crate::store::begin_write(&state.db).await?;
+            throttle::clear(&txn, &keys[0].0).await?;
             if account.disabled {
+                txn.commit().await?;
                 return Err(ApiError::Unauthorized("user-disabled"));
             }
-            let family = tokens::start_family(&state.db, account.id).await?;
-            issue(state, &account, &family).await
+            let family = tokens::start_family(&txn, account.id).await?;
+            let pair = issue(state, &txn, &account, &family).await?;
+            txn.commit().await?;
+            Ok(pair)
         }
         _ => {
+            let txn = crate::store::begin_write(&state.db).await?;
             for (key, policy) in &keys {
-                throttle::record_failure(&state.db, key, policy, at).await?;
+                throttle::record_failure(&txn, key, policy, at).await?;
             }
+            txn.commit().await?;
             Err(ApiError::Unauthorized("credentials-invalid"))
         }
     }
@@ -176,24 +186,36 @@ async fn verify_password(
 /// presented again means it was copied: its whole family is revoked.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair, ApiError> {
     let hash = refresh_hash(state, refresh_token);
-    let (user_id, family) = match tokens::spend_refresh(&state.db, &hash).await? {
+    // Spending the old token and storing the new one is one write transaction.
+    let txn = crate::store::begin_write(&state.db).await?;
+    let (user_id, family) = match tokens::spend_refresh(&txn, &hash).await? {
         Spent::Live { user_id, family } => (user_id, family),
-        Spent::Reused { family } => {
-            if let Some(family) = family {
-                revoke_reused(state, &family).await?;
-            }
-            return Err(ApiError::Unauthorized("refresh-token-reused"));
+        refused => {
+            txn.commit().await?;
+            return Err(match refused {
+                Spent::Reused { family } => {
+                    if let Some(family) = family {
+                        revoke_reused(state, &family).await?;
+                    }
+                    ApiError::Unauthorized("refresh-token-reused")
+                }
+                Spent::DeviceRevoked => ApiError::DeviceRevoked,
+                Spent::Live { .. } | Spent::Invalid => {
+                    ApiError::Unauthorized("refresh-token-invalid")
+                }
+            });
         }
-        Spent::DeviceRevoked => return Err(ApiError::DeviceRevoked),
-        Spent::Invalid => return Err(ApiError::Unauthorized("refresh-token-invalid")),
     };
-    let account = users::find(&state.db, user_id)
+    let account = users::find(&txn, user_id)
         .await?
         .ok_or(ApiError::Unauthorized("refresh-token-invalid"))?;
     if account.disabled {
+        txn.commit().await?;
         return Err(ApiError::Unauthorized("user-disabled"));
     }
-    issue(state, &account, &family).await
+    let pair = issue(state, &txn, &account, &family).await?;
+    txn.commit().await?;
+    Ok(pair)
 }
 
 async fn revoke_reused(state: &AppState, family: &str) -> Result<(), ApiError> {
@@ -218,7 +240,9 @@ async fn revoke_reused(state: &AppState, family: &str) -> Result<(), ApiError> {
 pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), ApiError> {
     let hash = refresh_hash(state, refresh_token);
     if let Some(family) = tokens::family_of_refresh(&state.db, &hash).await? {
-        tokens::revoke_family(&state.db, &family, RevokeReason::Logout).await?;
+        let txn = crate::store::begin_write(&state.db).await?;
+        tokens::revoke_family(&txn, &family, RevokeReason::Logout).await?;
+        txn.commit().await?;
     }
     Ok(())
 }
