@@ -18,13 +18,13 @@ use tokio::sync::OwnedMutexGuard;
 pub struct WriteTxn {
     // Dropped first: an abandoned transaction starts its rollback before the turn passes.
     txn: DatabaseTransaction,
-    _turn: Option<OwnedMutexGuard<()>>,
+    turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl std::fmt::Debug for WriteTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteTxn")
-            .field("turn", &self._turn.is_some())
+            .field("turn", &self.turn.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -38,15 +38,15 @@ fn turn_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return None;
     }
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_path_buf();
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let file = options.get_filename();
     let mut turns = TURNS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    Some(turns.entry(file).or_default().clone())
+    if let Some(turn) = turns.get(file) {
+        return Some(turn.clone());
+    }
+    Some(turns.entry(file.to_path_buf()).or_default().clone())
 }
 
 /// Starts a transaction that will write: on SQLite once the writers before it are done,
@@ -62,19 +62,19 @@ pub async fn begin(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
             ..TransactionOptions::default()
         })
         .await?;
-    Ok(WriteTxn { txn, _turn: turn })
+    Ok(WriteTxn { txn, turn })
 }
 
 impl WriteTxn {
     /// Commits, then passes the turn on.
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Self { txn, _turn } = self;
+        let Self { txn, turn: _turn } = self;
         txn.commit().await
     }
 
     /// Rolls back, then passes the turn on.
     pub async fn rollback(self) -> Result<(), DbErr> {
-        let Self { txn, _turn } = self;
+        let Self { txn, turn: _turn } = self;
         txn.rollback().await
     }
 }

@@ -136,26 +136,7 @@ async fn attempt_sync(
         plan.load.remove(&sent.doc);
         plan.assign.remove(&sent.doc);
     }
-    let mut meta: Meta = BTreeMap::new();
-    let mut docs: BTreeMap<DocId, Automerge> = BTreeMap::new();
-    // Cached documents are taken out, not copied (put back once committed); the others are
-    // read in two queries and decoded on every core.
-    let mut missing = Vec::new();
-    for id in &plan.load {
-        let version = view.versions.get(id).copied();
-        match version.and_then(|v| state.docs.take(id, v)) {
-            Some(hit) => {
-                meta.insert(*id, (hit.version, hit.region_code));
-                docs.insert(*id, hit.doc);
-            }
-            None => missing.push(*id),
-        }
-    }
-    let stored = documents::fetch_many(&state.db, &missing).await?;
-    for (id, loaded) in pipeline::decode_all(stored).await? {
-        meta.insert(id, (loaded.version, loaded.region_code));
-        docs.insert(id, loaded.doc);
-    }
+    let (mut meta, mut docs) = load_documents(state, &plan, &view).await?;
     let Updates { order, pending } = updates(&plan, decoded);
     let jobs: Vec<MergeJob> = pending
         .into_iter()
@@ -238,20 +219,7 @@ async fn attempt_sync(
             entry.1 = region;
         }
     }
-    // Every loaded document goes back into the cache: merged ones at their new version.
-    let versions: BTreeMap<DocId, i64> = stored.versions.into_iter().collect();
-    for (id, doc) in docs {
-        if let Some((version, region_code)) = meta.remove(&id) {
-            state.docs.put(
-                id,
-                LoadedDoc {
-                    doc,
-                    version: versions.get(&id).copied().unwrap_or(version),
-                    region_code,
-                },
-            );
-        }
-    }
+    return_to_cache(state, meta, docs, stored.versions);
     // Photos the device's households reference that the server does not have yet: the
     // tablet uploads them after the documents.
     reply.missing_blobs = match missing_before {
@@ -271,6 +239,58 @@ async fn attempt_sync(
         ..stored.figures
     };
     Ok((encode(&reply), figures))
+}
+
+/// The documents the plan loads, with their version and village: cached ones taken out
+/// (not copied; put back once committed), the others read in two queries and decoded on
+/// every core.
+async fn load_documents(
+    state: &AppState,
+    plan: &zoufang_sync::server::Plan,
+    view: &view::SyncView,
+) -> Result<(Meta, BTreeMap<DocId, Automerge>), ApiError> {
+    let mut meta: Meta = BTreeMap::new();
+    let mut docs: BTreeMap<DocId, Automerge> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for id in &plan.load {
+        let version = view.versions.get(id).copied();
+        match version.and_then(|v| state.docs.take(id, v)) {
+            Some(hit) => {
+                meta.insert(*id, (hit.version, hit.region_code));
+                docs.insert(*id, hit.doc);
+            }
+            None => missing.push(*id),
+        }
+    }
+    let stored = documents::fetch_many(&state.db, &missing).await?;
+    for (id, loaded) in pipeline::decode_all(stored).await? {
+        meta.insert(id, (loaded.version, loaded.region_code));
+        docs.insert(id, loaded.doc);
+    }
+    Ok((meta, docs))
+}
+
+/// Every loaded document goes back into the cache once committed: merged ones at their
+/// new version.
+fn return_to_cache(
+    state: &AppState,
+    mut meta: Meta,
+    docs: BTreeMap<DocId, Automerge>,
+    versions: Vec<(DocId, i64)>,
+) {
+    let versions: BTreeMap<DocId, i64> = versions.into_iter().collect();
+    for (id, doc) in docs {
+        if let Some((version, region_code)) = meta.remove(&id) {
+            state.docs.put(
+                id,
+                LoadedDoc {
+                    doc,
+                    version: versions.get(&id).copied().unwrap_or(version),
+                    region_code,
+                },
+            );
+        }
+    }
 }
 
 /// A request naming more out-of-scope documents than an honest tablet ever sends (a few
