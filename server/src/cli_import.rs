@@ -69,14 +69,15 @@ fn file_name(file: &Path) -> String {
 }
 
 async fn write_rejects(state: &AppState, run: &import_run::Model, to: &Path) -> anyhow::Result<()> {
-    let rejects = import_store::rejects(&state.db, run.id).await?;
-    if rejects.is_empty() {
+    if run.rejected == 0 {
         return Ok(());
     }
     let file =
         std::fs::File::create(to).with_context(|| format!("cannot write {}", to.display()))?;
-    report::csv(&rejects, std::io::BufWriter::new(file)).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("{} rows refused: see {}", rejects.len(), to.display());
+    let count = report::write_csv(&state.db, run.id, std::io::BufWriter::new(file))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{count} rows refused: see {}", to.display());
     Ok(())
 }
 

@@ -380,7 +380,7 @@ on_both_databases! {
         let run = zoufang_server::services::imports::households::import(&app.state, &importer, &first_path, "first.csv", None, &mut |_| {}).await.unwrap();
         assert_eq!((run.created, run.status.as_str()), (3, "DONE"));
         let run = zoufang_server::services::imports::households::import(&app.state, &importer, &path, "resume.csv", Some(5), &mut |_| {}).await.unwrap();
-        let absent = zoufang_server::store::imports::absent(&app.state.db, run.id).await.unwrap();
+        let absent = zoufang_server::store::imports::absent_page(&app.state.db, run.id, "", 100).await.unwrap();
         let absent: Vec<_> = absent.iter().map(|k| k.national_number.clone()).collect();
         assert_eq!((run.rows, run.created, run.unchanged, run.absent), (2, 2, 0, 0), "{run:?} {absent:?}");
         let numbers: Vec<String> = (0..5).map(|n| format!("R{n:03}")).collect();
@@ -480,6 +480,79 @@ on_both_databases! {
         assert_eq!(book.worksheet_range_at(0).unwrap().unwrap().height(), 5);
         let (status, _, _) = supervisor.download(&format!("/console/imports/{id}/rejects")).await;
         assert_eq!(status, 403);
+        app.teardown().await;
+    }
+}
+
+on_both_databases! {
+    async fn refused_rows_and_absent_households_come_a_page_at_a_time(backend: Backend) {
+        use zoufang_server::store::imports::{self as store, Known, Rejected};
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let county = app.token("county").await;
+        let run = store::start(&app.state.db, "HOUSEHOLDS", "big.csv", "00", "652822", "cli").await.unwrap();
+        // 2,601 refusals on 1,301 rows (two per row but the last), stored last row first, so
+        // that pages of a thousand end inside a row and the order is the report's to make.
+        let rejected: Vec<Rejected> = (0..2601i64).rev().map(|n| Rejected {
+            row: 2 + n / 2,
+            column: "证件号码".into(),
+            code: format!("code-{}", n % 2),
+            message: format!("refusal {n}"),
+            value: Some(n.to_string()),
+        }).collect();
+        for chunk in rejected.chunks(700) {
+            store::add_rejects(&app.state.db, run.id, chunk).await.unwrap();
+        }
+        let text = app.client.get(app.url(&format!("/api/v1/imports/{}/rejects", run.id)))
+            .bearer_auth(&county).send().await.unwrap().text().await.unwrap();
+        let rows: Vec<(i64, String)> = text.trim_start_matches('\u{feff}').lines().skip(1)
+            .map(|l| { let cells: Vec<&str> = l.split(',').collect(); (cells[0].parse().unwrap(), cells[4].to_owned()) })
+            .collect();
+        assert_eq!(rows.len(), 2601, "every refusal once");
+        assert!(rows.windows(2).all(|w| w[0].0 <= w[1].0), "in row order");
+        // Within a row, in the order they were refused (stored): the odd one came first.
+        assert_eq!(rows[0], (2, "1".to_owned()));
+        assert_eq!(rows[1], (2, "0".to_owned()));
+        let mut values: Vec<i64> = rows.iter().map(|(_, v)| v.parse().unwrap()).collect();
+        values.sort();
+        assert_eq!(values, (0..2601).collect::<Vec<_>>());
+        // The command line's report file is the same as the download.
+        let mut file = Vec::new();
+        let written = zoufang_server::services::imports::report::write_csv(&app.state.db, run.id, &mut file).await.unwrap();
+        assert_eq!((written, String::from_utf8(file).unwrap()), (2601, text.clone()));
+        let bytes = app.client.get(app.url(&format!("/api/v1/imports/{}/rejects?format=xlsx", run.id)))
+            .bearer_auth(&county).send().await.unwrap().bytes().await.unwrap();
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(range.height(), 2602, "a header and every refusal");
+        assert_eq!(range.get((2601, 0)).unwrap().to_string(), "1302");
+
+        let absent: Vec<Known> = (0..2345).map(|n| Known {
+            doc_id: format!("{n:08}-0000-4000-8000-000000000000"),
+            region_code: "652822100201".into(),
+            national_number: Some(format!("N{n:05}")),
+        }).collect();
+        store::add_absent(&app.state.db, run.id, &absent).await.unwrap();
+        let (mut after, mut seen, mut pages) = (String::new(), Vec::new(), 0);
+        loop {
+            let (status, page) = app.get(&county, &format!("/api/v1/imports/{}/absent?limit=1000&after={after}", run.id)).await;
+            assert_eq!(status, 200, "{page}");
+            let page = page.as_array().unwrap().clone();
+            pages += 1;
+            let Some(last) = page.last() else { break };
+            after = last["household"].as_str().unwrap().to_owned();
+            seen.extend(page.iter().map(|h| h["national_number"].as_str().unwrap().to_owned()));
+        }
+        assert_eq!(pages, 4, "three pages and an empty one");
+        let expected: Vec<String> = (0..2345).map(|n| format!("N{n:05}")).collect();
+        assert_eq!(seen, expected, "every household once, in order");
+        let (_, first) = app.get(&county, &format!("/api/v1/imports/{}/absent", run.id)).await;
+        assert_eq!(first.as_array().unwrap().len(), 1000, "a thousand unless asked");
+        for limit in ["0", "5001", "x"] {
+            let (status, body) = app.get(&county, &format!("/api/v1/imports/{}/absent?limit={limit}", run.id)).await;
+            assert_eq!(status, 400, "limit {limit}: {body}");
+        }
+        let (_, body) = app.get(&county, &format!("/api/v1/imports/{}/absent?limit=0", run.id)).await;
+        assert_eq!(body["code"], "limit-invalid");
         app.teardown().await;
     }
 }

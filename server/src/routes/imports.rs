@@ -110,15 +110,9 @@ pub async fn rejects_download(
     format: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
     let run = imports::run_in_scope(state, user, id).await?;
-    let rows = crate::store::imports::rejects(&state.db, run.id).await?;
-    let (body, media, extension) = match format.unwrap_or("csv") {
-        "csv" => {
-            let mut out = Vec::new();
-            report::csv(&rows, &mut out)?;
-            (out, "text/csv; charset=utf-8", "csv")
-        }
+    let (media, extension) = match format.unwrap_or("csv") {
+        "csv" => ("text/csv; charset=utf-8", "csv"),
         "xlsx" => (
-            report::xlsx(&rows)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),
@@ -129,6 +123,17 @@ pub async fn rejects_download(
             ));
         }
     };
+    // Written to a temporary file a page at a time, then streamed from it: memory stays
+    // flat however many rows the file had refused.
+    let file = tempfile::NamedTempFile::new().map_err(|e| ApiError::Internal(e.to_string()))?;
+    if extension == "csv" {
+        let out = file
+            .reopen()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        report::write_csv(&state.db, run.id, std::io::BufWriter::new(out)).await?;
+    } else {
+        report::write_xlsx(&state.db, run.id, file.path()).await?;
+    }
     Ok(HttpResponse::Ok()
         .content_type(media)
         .insert_header((
@@ -136,7 +141,7 @@ pub async fn rejects_download(
             format!("attachment; filename=\"import-{id}-rejects.{extension}\""),
         ))
         .insert_header(("cache-control", "no-store"))
-        .body(body))
+        .streaming(super::county::file_stream(file)))
 }
 
 /// A household the file did not list.
@@ -150,18 +155,40 @@ pub struct AbsentHousehold {
     pub national_number: Option<String>,
 }
 
-/// The households of the run's region its file did not list (flagged, never deleted).
-#[utoipa::path(get, path = "/api/v1/imports/{id}/absent", params(("id" = i64, Path)),
-    responses((status = 200, body = [AbsentHousehold]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+/// A page of the households a file did not list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AbsentQuery {
+    /// The last household of the page before (its document id); none for the first page.
+    pub after: Option<String>,
+    /// Households per page: 1 to 5,000 (default 1,000).
+    pub limit: Option<u64>,
+}
+
+/// Households per page of the absent list, unless asked otherwise, and at most.
+const ABSENT_PAGE: (u64, u64) = (1000, 5000);
+
+/// The households of the run's region its file did not list (flagged, never deleted), by
+/// document id, a page at a time: the next page starts after the last household of this one.
+#[utoipa::path(get, path = "/api/v1/imports/{id}/absent", params(("id" = i64, Path), AbsentQuery),
+    responses((status = 200, body = [AbsentHousehold]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/api/v1/imports/{id}/absent")]
 pub async fn absent(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
+    query: web::Query<AbsentQuery>,
 ) -> Result<web::Json<Vec<AbsentHousehold>>, ApiError> {
     let run = imports::run_in_scope(&state, &user, *id).await?;
+    let limit = query.limit.unwrap_or(ABSENT_PAGE.0);
+    if !(1..=ABSENT_PAGE.1).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "limit-invalid",
+            format!("limit must be 1 to {}", ABSENT_PAGE.1),
+        ));
+    }
+    let after = query.after.as_deref().unwrap_or("");
     Ok(web::Json(
-        crate::store::imports::absent(&state.db, run.id)
+        crate::store::imports::absent_page(&state.db, run.id, after, limit)
             .await?
             .into_iter()
             .map(|k| AbsentHousehold {

@@ -6,8 +6,8 @@ use super::{in_region, now};
 use crate::error::StoreError;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::BTreeMap;
 
@@ -153,26 +153,42 @@ pub async fn list<C: ConnectionTrait>(
         .await?)
 }
 
-/// The rows a run rejected, in row order.
-pub async fn rejects<C: ConnectionTrait>(
+/// The rows a run rejected, in row order (row, then the order they were refused in), a page
+/// at a time: at most `limit` of those after `after` (the last page's row and id).
+pub async fn rejects_page<C: ConnectionTrait>(
     db: &C,
     import_id: i64,
-) -> Result<Vec<Rejected>, StoreError> {
-    Ok(import_reject::Entity::find()
-        .filter(import_reject::Column::ImportId.eq(import_id))
+    after: Option<(i64, i64)>,
+    limit: u64,
+) -> Result<Vec<import_reject::Model>, StoreError> {
+    let mut query =
+        import_reject::Entity::find().filter(import_reject::Column::ImportId.eq(import_id));
+    if let Some((row, id)) = after {
+        // `row >= r` keeps the (import_id, row) index usable; the rest breaks the tie.
+        query = query.filter(import_reject::Column::Row.gte(row)).filter(
+            Condition::any()
+                .add(import_reject::Column::Row.gt(row))
+                .add(import_reject::Column::Id.gt(id)),
+        );
+    }
+    Ok(query
         .order_by_asc(import_reject::Column::Row)
         .order_by_asc(import_reject::Column::Id)
+        .limit(limit)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| Rejected {
+        .await?)
+}
+
+impl From<import_reject::Model> for Rejected {
+    fn from(r: import_reject::Model) -> Self {
+        Rejected {
             row: r.row,
             column: r.column,
             code: r.code,
             message: r.message,
             value: r.value,
-        })
-        .collect())
+        }
+    }
 }
 
 /// Baselines of some households (doc id → the values the last import wrote).
@@ -333,11 +349,19 @@ pub async fn add_absent<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The households a run flagged as absent from its file.
-pub async fn absent<C: ConnectionTrait>(db: &C, import_id: i64) -> Result<Vec<Known>, StoreError> {
+/// The households a run flagged as absent from its file, by document id, a page at a time:
+/// at most `limit` of those after `after` (the last page's last id; empty for the first).
+pub async fn absent_page<C: ConnectionTrait>(
+    db: &C,
+    import_id: i64,
+    after: &str,
+    limit: u64,
+) -> Result<Vec<Known>, StoreError> {
     Ok(import_absent::Entity::find()
         .filter(import_absent::Column::ImportId.eq(import_id))
-        .order_by_asc(import_absent::Column::RegionCode)
+        .filter(import_absent::Column::DocId.gt(after))
+        .order_by_asc(import_absent::Column::DocId)
+        .limit(limit)
         .all(db)
         .await?
         .into_iter()
