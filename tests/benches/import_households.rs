@@ -2,7 +2,8 @@
 //! member rows, Chinese headers, UTF-8 with a BOM) imported by `zoufang import households`
 //! (this benchmark started again as the command, so that its peak memory is the import's
 //! own) into a fresh database, then the same file again (every household compared and left
-//! unchanged), on SQLite and PostgreSQL; 10,000 households too, to show that memory does not
+//! unchanged), then once more for another county (every row refused, the report of refused
+//! rows as long as the file), on SQLite and PostgreSQL; 10,000 households too, to show that memory does not
 //! grow with the file.
 //!
 //! Run: `cargo bench -p zoufang-e2e --bench import_households`
@@ -62,9 +63,10 @@ async fn run_all() {
             seed_regions(&url, dir.path()).await;
             let file = dir.path().join("national.csv");
             let rows = write_file(&file, count);
-            for run in ["first", "again"] {
-                let (elapsed, peak) = import(&url, dir.path(), &file);
-                verify(&url, dir.path(), count, run).await;
+            for run in ["first", "again", "refused"] {
+                let region = if run == "refused" { "652823" } else { "652822" };
+                let (elapsed, peak) = import(&url, dir.path(), &file, region);
+                verify(&url, dir.path(), count, rows, run).await;
                 println!(
                     "| {backend} | {count} | {rows} | {run} | {:.1} | {:.0} | {:.1} |",
                     elapsed.as_secs_f64(),
@@ -80,22 +82,27 @@ async fn run_all() {
 }
 
 /// Checks that the run went through: every household created on the first run, every one
-/// left unchanged on the second, and as many households stored as the file has.
-async fn verify(url: &str, dir: &std::path::Path, count: usize, run: &str) {
+/// left unchanged on the second, every row refused on the third (a file for another county),
+/// and as many households stored as the file has.
+async fn verify(url: &str, dir: &std::path::Path, count: usize, rows: usize, run: &str) {
     let state = zoufang_server::build_state(zoufang_e2e::settings(url, dir))
         .await
         .unwrap();
-    let runs = zoufang_server::store::imports::list(&state.db, "652822", 1)
+    let region = if run == "refused" { "652823" } else { "652822" };
+    let runs = zoufang_server::store::imports::list(&state.db, region, 1)
         .await
         .unwrap();
     let last = &runs[0];
     assert_eq!(last.status, "DONE", "{last:?}");
-    let expected = if run == "first" {
-        (count as i64, 0)
-    } else {
-        (0, count as i64)
+    let expected = match run {
+        "first" => (count as i64, 0),
+        "again" => (0, count as i64),
+        _ => (0, 0),
     };
     assert_eq!((last.created, last.unchanged), expected, "{last:?}");
+    if run == "refused" {
+        assert!(last.rejected >= rows as i64, "every row refused: {last:?}");
+    }
     let stored = zoufang_server::store::imports::numbered_under(&state.db, "652822")
         .await
         .unwrap()
@@ -160,14 +167,20 @@ fn write_file(path: &std::path::Path, count: usize) -> usize {
     rows
 }
 
-/// Runs `zoufang import households` as its own process; returns its time and peak memory.
-fn import(url: &str, dir: &std::path::Path, file: &std::path::Path) -> (Duration, u64) {
+/// Runs `zoufang import households` for `region` as its own process; returns its time and
+/// peak memory.
+fn import(
+    url: &str,
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    region: &str,
+) -> (Duration, u64) {
     let args = [
         "import",
         "households",
         file.to_str().unwrap(),
         "--region",
-        "652822",
+        region,
     ];
     zoufang_e2e::load::run_cli_measured(url, dir, &args)
 }
