@@ -6,8 +6,8 @@ use super::{in_region, now};
 use crate::error::StoreError;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::BTreeMap;
 
@@ -18,16 +18,16 @@ pub const DONE: &str = "DONE";
 /// A run stopped by a failed batch (the batches before it stay).
 pub const FAILED: &str = "FAILED";
 
-/// Starts a run.
-pub async fn start<C: ConnectionTrait>(
-    db: &C,
+/// Starts a run (a write transaction of its own: on SQLite, in turn with the other writers).
+pub async fn start(
+    db: &DatabaseConnection,
     kind: &str,
     file_name: &str,
     file_sha256: &str,
     region: &str,
     actor: &str,
 ) -> Result<import_run::Model, StoreError> {
-    Ok(import_run::ActiveModel {
+    let run = import_run::ActiveModel {
         kind: Set(kind.to_owned()),
         file_name: Set(file_name.to_owned()),
         file_sha256: Set(file_sha256.to_owned()),
@@ -45,9 +45,11 @@ pub async fn start<C: ConnectionTrait>(
         started_at: Set(now()),
         finished_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    };
+    let txn = super::begin_write(db).await?;
+    let run = run.insert(&txn).await?;
+    txn.commit().await?;
+    Ok(run)
 }
 
 /// Counts of a run.

@@ -5,11 +5,25 @@
 
 use super::entities::lease;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// Takes or keeps the lease `name` for `holder` until `now + ttl_secs`; `false` when
-/// another holder's lease has not run out.
-pub async fn try_hold<C: ConnectionTrait>(
+/// another holder's lease has not run out. A write transaction of its own (on SQLite, in
+/// turn with the other writers).
+pub async fn try_hold(
+    db: &DatabaseConnection,
+    name: &str,
+    holder: &str,
+    now: i64,
+    ttl_secs: i64,
+) -> Result<bool, sea_orm::DbErr> {
+    let txn = super::begin_write(db).await?;
+    let held = hold_in(&txn, name, holder, now, ttl_secs).await?;
+    txn.commit().await?;
+    Ok(held)
+}
+
+async fn hold_in<C: ConnectionTrait>(
     db: &C,
     name: &str,
     holder: &str,

@@ -535,7 +535,9 @@ pub async fn run(
                             .is_some_and(|n| !run.seen.contains(n))
                     })
                     .collect();
-                imports::add_absent(&state.db, run.id, &absent).await?;
+                let txn = crate::store::begin_write(&state.db).await?;
+                imports::add_absent(&txn, run.id, &absent).await?;
+                txn.commit().await?;
                 run.counts.absent += absent.len() as i64;
                 if !full {
                     break;
@@ -544,9 +546,11 @@ pub async fn run(
             (imports::DONE, None, None)
         }
     };
-    imports::progress(&state.db, run.id, run.counts, Some(ended.clone())).await?;
+    // The run's end and its audit entry commit together.
+    let txn = crate::store::begin_write(&state.db).await?;
+    imports::progress(&txn, run.id, run.counts, Some(ended.clone())).await?;
     audit::append(
-        &state.db,
+        &txn,
         Event {
             actor: importer.actor.clone(),
             action: "import.households",
@@ -555,6 +559,7 @@ pub async fn run(
         },
     )
     .await?;
+    txn.commit().await?;
     progress(&run.counts);
     imports::find(&state.db, run.id)
         .await?
