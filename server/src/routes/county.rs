@@ -184,7 +184,11 @@ pub async fn export_download(
         let file = tempfile::NamedTempFile::new().map_err(|e| ApiError::Internal(e.to_string()))?;
         let mut sink = XlsxSink::new(file.path())?;
         exports::export(&state, &request, &mut sink, &mut |_| {}).await?;
-        return Ok(attachment(format, &filename, file_stream(file)));
+        return Ok(attachment(
+            format.media_type(),
+            &filename,
+            file_stream(file),
+        ));
     }
     let buffer = SharedBuffer::default();
     let mut sink: Box<dyn ExportSink> = match format {
@@ -226,16 +230,16 @@ pub async fn export_download(
     let body = futures_util::stream::unfold(receiver, |mut r| async move {
         r.recv().await.map(|item| (item, r))
     });
-    Ok(attachment(format, &filename, body))
+    Ok(attachment(format.media_type(), &filename, body))
 }
 
 /// A download: the file's media type, name and bytes, never cached.
-pub fn attachment<S>(format: Format, filename: &str, body: S) -> HttpResponse
+pub fn attachment<S>(media_type: &str, filename: &str, body: S) -> HttpResponse
 where
     S: futures_util::Stream<Item = Result<Bytes, ApiError>> + 'static,
 {
     HttpResponse::Ok()
-        .content_type(format.media_type())
+        .content_type(media_type)
         .insert_header((
             "content-disposition",
             format!("attachment; filename=\"{filename}\""),
@@ -294,5 +298,9 @@ pub async fn scale_download(
     )
     .await?;
     let filename = format!("scale-{region}-{}.xlsx", round.as_str());
-    Ok(attachment(Format::Xlsx, &filename, file_stream(file)))
+    Ok(attachment(
+        Format::Xlsx.media_type(),
+        &filename,
+        file_stream(file),
+    ))
 }

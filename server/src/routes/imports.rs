@@ -112,10 +112,7 @@ pub async fn rejects_download(
     let run = imports::run_in_scope(state, user, id).await?;
     let (media, extension) = match format.unwrap_or("csv") {
         "csv" => ("text/csv; charset=utf-8", "csv"),
-        "xlsx" => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
+        "xlsx" => (crate::services::exports::Format::Xlsx.media_type(), "xlsx"),
         other => {
             return Err(ApiError::BadRequest(
                 "format-invalid",
@@ -134,14 +131,11 @@ pub async fn rejects_download(
     } else {
         report::write_xlsx(&state.db, run.id, file.path()).await?;
     }
-    Ok(HttpResponse::Ok()
-        .content_type(media)
-        .insert_header((
-            "content-disposition",
-            format!("attachment; filename=\"import-{id}-rejects.{extension}\""),
-        ))
-        .insert_header(("cache-control", "no-store"))
-        .streaming(super::county::file_stream(file)))
+    Ok(super::county::attachment(
+        media,
+        &format!("import-{id}-rejects.{extension}"),
+        super::county::file_stream(file),
+    ))
 }
 
 /// A household the file did not list.

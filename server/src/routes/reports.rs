@@ -58,7 +58,11 @@ pub async fn download(
     )
     .await?;
     let filename = format!("{}-{region}-{}.xlsx", report.name(), round.as_str());
-    Ok(attachment(Format::Xlsx, &filename, file_stream(file)))
+    Ok(attachment(
+        Format::Xlsx.media_type(),
+        &filename,
+        file_stream(file),
+    ))
 }
 
 /// 帮扶措施落实情况统计表 of a round as XLSX: per region and measure kind, measures,

@@ -102,16 +102,13 @@ impl Run<'_> {
         })
     }
 
-    /// Reads what the server knows of a batch and sorts its households: new ones start
-    /// being built at once (on every core, while the previous batch is stored), existing
-    /// ones wait for the batch's transaction.
-    async fn plan(
+    /// The households of a batch whose 户编号 the file had not listed before; the others are
+    /// refused.
+    fn first_seen(
         &mut self,
         batch: Vec<ImportedHousehold>,
-        mut rejected: Vec<Rejected>,
-        rows_at: i64,
-    ) -> Result<Planned, ApiError> {
-        let first_row = batch.first().map_or(0, |h| h.rows[0]);
+        rejected: &mut Vec<Rejected>,
+    ) -> Vec<ImportedHousehold> {
         let mut fresh = Vec::with_capacity(batch.len());
         for household in batch {
             if self.seen.insert(&household.national_number) {
@@ -135,6 +132,20 @@ impl Run<'_> {
                 ));
             }
         }
+        fresh
+    }
+
+    /// Reads what the server knows of a batch and sorts its households: new ones start
+    /// being built at once (on every core, while the previous batch is stored), existing
+    /// ones wait for the batch's transaction.
+    async fn plan(
+        &mut self,
+        batch: Vec<ImportedHousehold>,
+        mut rejected: Vec<Rejected>,
+        rows_at: i64,
+    ) -> Result<Planned, ApiError> {
+        let first_row = batch.first().map_or(0, |h| h.rows[0]);
+        let fresh = self.first_seen(batch, &mut rejected);
         let numbers: Vec<String> = fresh.iter().map(|h| h.national_number.clone()).collect();
         let known = imports::by_national_numbers(&self.state.db, numbers).await?;
         let ids: Vec<String> = known.values().map(|k| k.doc_id.clone()).collect();
@@ -248,6 +259,89 @@ impl Run<'_> {
         }
         self.counts = counts;
         Ok(())
+    }
+
+    /// Flags the households of the region the file did not list, page by page (so that
+    /// memory does not grow with the county).
+    async fn flag_absent(&mut self) -> Result<(), ApiError> {
+        let mut after = String::new();
+        loop {
+            let page =
+                imports::numbered_page(&self.state.db, &self.importer.region, &after, ABSENT_PAGE)
+                    .await?;
+            let Some(last) = page.last() else { break };
+            after = last.doc_id.clone();
+            let full = page.len() as u64 == ABSENT_PAGE;
+            let absent: Vec<Known> = page
+                .into_iter()
+                .filter(|k| {
+                    k.national_number
+                        .as_ref()
+                        .is_some_and(|n| !self.seen.contains(n))
+                })
+                .collect();
+            let txn = crate::store::begin_write(&self.state.db).await?;
+            imports::add_absent(&txn, self.id, &absent).await?;
+            txn.commit().await?;
+            self.counts.absent += absent.len() as i64;
+            if !full {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records how the run ended, with its audit entry (both commit together).
+    async fn end(
+        &self,
+        ended: (&str, Option<i64>, Option<String>),
+        file_name: &str,
+        sha256: &str,
+    ) -> Result<(), ApiError> {
+        let txn = crate::store::begin_write(&self.state.db).await?;
+        let status = ended.0;
+        imports::progress(&txn, self.id, self.counts, Some(ended)).await?;
+        audit::append(
+            &txn,
+            Event {
+                actor: self.importer.actor.clone(),
+                action: "import.households",
+                subject: format!("{}/{}", self.importer.region, self.id),
+                detail: serde_json::json!({ "file": file_name, "sha256": sha256, "status": status, "counts": self.counts }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Plans a batch and stores the one planned before it (the next batch's households are
+    /// built while the one before is stored); when either fails, nothing of the two was
+    /// stored and the row to resume from comes back with the error.
+    async fn pass_on(
+        &mut self,
+        batch: Vec<ImportedHousehold>,
+        rejected: Vec<Rejected>,
+        in_flight: &mut Option<Planned>,
+    ) -> Result<(), (u64, String)> {
+        let first_of_batch = batch.first().map_or(0, |h| h.rows[0]);
+        let planned = match self.plan(batch, rejected, self.counts.rows).await {
+            Ok(planned) => planned,
+            Err(e) => {
+                let first = match in_flight.take() {
+                    Some(previous) => {
+                        self.counts.rows = previous.rows_at;
+                        previous.first_row
+                    }
+                    None => first_of_batch,
+                };
+                return Err((first, e.to_string()));
+            }
+        };
+        match in_flight.replace(planned) {
+            Some(previous) => self.store_or_rewind(previous).await,
+            None => Ok(()),
+        }
     }
 
     /// Stores a planned batch; when it fails, the rows counted go back to those before it
@@ -474,34 +568,9 @@ pub async fn run(
             }
         }
         if batch.len() >= BATCH || row.is_none() {
-            // The next batch's households are built while the one before is stored.
-            let first_of_batch = batch.first().map_or(0, |h| h.rows[0]);
-            let planned = match run
-                .plan(
-                    std::mem::take(&mut batch),
-                    std::mem::take(&mut rejected),
-                    run.counts.rows,
-                )
-                .await
-            {
-                Ok(planned) => planned,
-                Err(e) => {
-                    // Nothing of this batch, nor of the one in flight, was stored.
-                    let first = match in_flight.take() {
-                        Some(previous) => {
-                            run.counts.rows = previous.rows_at;
-                            previous.first_row
-                        }
-                        None => first_of_batch,
-                    };
-                    failed = Some((first, e.to_string()));
-                    break;
-                }
-            };
-            if let Some(previous) = in_flight.replace(planned)
-                && let Err((row, error)) = run.store_or_rewind(previous).await
-            {
-                failed = Some((row, error));
+            let (full, refused) = (std::mem::take(&mut batch), std::mem::take(&mut rejected));
+            if let Err(stopped) = run.pass_on(full, refused, &mut in_flight).await {
+                failed = Some(stopped);
                 break;
             }
             progress(&run.counts);
@@ -519,47 +588,11 @@ pub async fn run(
     let ended = match &failed {
         Some((row, error)) => (imports::FAILED, Some(*row as i64), Some(error.clone())),
         None => {
-            // Page by page, so that memory does not grow with the county.
-            let mut after = String::new();
-            loop {
-                let page = imports::numbered_page(&state.db, &importer.region, &after, ABSENT_PAGE)
-                    .await?;
-                let Some(last) = page.last() else { break };
-                after = last.doc_id.clone();
-                let full = page.len() as u64 == ABSENT_PAGE;
-                let absent: Vec<Known> = page
-                    .into_iter()
-                    .filter(|k| {
-                        k.national_number
-                            .as_ref()
-                            .is_some_and(|n| !run.seen.contains(n))
-                    })
-                    .collect();
-                let txn = crate::store::begin_write(&state.db).await?;
-                imports::add_absent(&txn, run.id, &absent).await?;
-                txn.commit().await?;
-                run.counts.absent += absent.len() as i64;
-                if !full {
-                    break;
-                }
-            }
+            run.flag_absent().await?;
             (imports::DONE, None, None)
         }
     };
-    // The run's end and its audit entry commit together.
-    let txn = crate::store::begin_write(&state.db).await?;
-    imports::progress(&txn, run.id, run.counts, Some(ended.clone())).await?;
-    audit::append(
-        &txn,
-        Event {
-            actor: importer.actor.clone(),
-            action: "import.households",
-            subject: format!("{}/{}", importer.region, run.id),
-            detail: serde_json::json!({ "file": file_name, "sha256": sha256, "status": ended.0, "counts": run.counts }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    run.end(ended, file_name, &sha256).await?;
     progress(&run.counts);
     imports::find(&state.db, run.id)
         .await?
