@@ -10,7 +10,9 @@
 //! Environment: `ZOUFANG_LOAD_TABLETS` (200), `ZOUFANG_LOAD_SECS` (300),
 //! `ZOUFANG_LOAD_HOUSEHOLDS` (30 per village), `ZOUFANG_LOAD_PHOTO_EVERY` (20 rounds),
 //! `ZOUFANG_LOAD_HOSTILE_MS` (500), `ZOUFANG_LOAD_PAUSE_MS` (0: each tablet syncs again as
-//! soon as its reply arrives), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`).
+//! soon as its reply arrives), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`),
+//! `ZOUFANG_BENCH_NODES` (server binaries to compare, each run in turn; default: the one
+//! built with this benchmark).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
@@ -45,25 +47,34 @@ fn main() {
         "target: {} tablets with zero errors and p99 sync latency < 1 s\n",
         config.tablets
     );
+    let nodes: Vec<std::path::PathBuf> = std::env::var("ZOUFANG_BENCH_NODES")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_zoufang-node").to_owned())
+        .split(',')
+        .map(|n| n.trim().into())
+        .collect();
     for backend in backends.split(',').map(str::trim) {
         let backend = if backend == "postgres" {
             Backend::Postgres
         } else {
             Backend::Sqlite
         };
-        let binary = std::path::Path::new(env!("CARGO_BIN_EXE_zoufang-node"));
-        match runtime.block_on(run(binary, backend, &config)).unwrap() {
-            Some(report) => {
-                report.print();
-                let met = report.errors.is_empty()
-                    && report.login.errors.is_empty()
-                    && report.latency_ms(0.99) < 1000.0;
-                println!(
-                    "  target (0 errors, p99 < 1,000 ms): {}\n",
-                    if met { "met" } else { "NOT met" }
-                );
+        for binary in &nodes {
+            if nodes.len() > 1 {
+                println!("server: {}", binary.display());
             }
-            None => println!("{backend:?}: PostgreSQL unreachable, not measured\n"),
+            match runtime.block_on(run(binary, backend, &config)).unwrap() {
+                Some(report) => {
+                    report.print();
+                    let met = report.errors.is_empty()
+                        && report.login.errors.is_empty()
+                        && report.latency_ms(0.99) < 1000.0;
+                    println!(
+                        "  target (0 errors, p99 < 1,000 ms): {}\n",
+                        if met { "met" } else { "NOT met" }
+                    );
+                }
+                None => println!("{backend:?}: PostgreSQL unreachable, not measured\n"),
+            }
         }
     }
 }

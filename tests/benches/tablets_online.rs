@@ -9,7 +9,8 @@
 //! Run: `cargo bench -p zoufang-e2e --bench tablets_online`
 //! Environment: `ZOUFANG_BENCH_SECS` (30), `ZOUFANG_BENCH_TABLETS` (10),
 //! `ZOUFANG_BENCH_SCOPES` (`300,30000`), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`),
-//! `ZOUFANG_BENCH_BATCHES` (`1,30`).
+//! `ZOUFANG_BENCH_BATCHES` (`1,30`), `ZOUFANG_BENCH_NODES` (server binaries to compare, each
+//! case run against each in turn; default: the one built with this benchmark).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
@@ -85,6 +86,11 @@ async fn run_all() {
         "| database | scope | per request | merges/s | p50 ms | p95 ms | p99 ms | errors | server CPU/merge ms | of which database ms | server peak MiB |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+    let nodes: Vec<std::path::PathBuf> =
+        env_list("ZOUFANG_BENCH_NODES", env!("CARGO_BIN_EXE_zoufang-node"))
+            .into_iter()
+            .map(Into::into)
+            .collect();
     for backend in env_list("ZOUFANG_BENCH_BACKENDS", "sqlite,postgres") {
         for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
             for batch in env_list("ZOUFANG_BENCH_BATCHES", "1,30") {
@@ -95,11 +101,17 @@ async fn run_all() {
                     tablets,
                     secs,
                 };
-                let Some(figures) = measure(case).await else {
-                    println!("| {backend} | PostgreSQL unreachable: not measured |");
-                    continue;
-                };
-                print_row(&backend, case, &figures);
+                for node in &nodes {
+                    let Some(figures) = measure(case, node).await else {
+                        println!("| {backend} | PostgreSQL unreachable: not measured |");
+                        continue;
+                    };
+                    let label = match nodes.len() {
+                        1 => backend.clone(),
+                        _ => format!("{backend} ({})", node.display()),
+                    };
+                    print_row(&label, case, &figures);
+                }
             }
         }
     }
@@ -133,7 +145,7 @@ fn print_row(backend: &str, case: Case, f: &Figures) {
     );
 }
 
-async fn measure(case: Case) -> Option<Figures> {
+async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
     let dir = tempfile::tempdir().unwrap();
     let backend = if case.postgres {
         zoufang_e2e::Backend::Postgres
@@ -144,7 +156,6 @@ async fn measure(case: Case) -> Option<Figures> {
     let settings = zoufang_e2e::settings(&url, dir.path());
     let seeded = seed(case, settings).await;
     // The server as its own process, so that its CPU time is its own.
-    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_zoufang-node"));
     let spec = NodeSpec::new(binary, dir.path(), &url)
         .with("ZOUFANG__SYNC__CACHE_DOCUMENTS", "4000")
         .with("ZOUFANG__LOG__FILTER", "info");

@@ -49,6 +49,11 @@ on_both_databases! {
         assert!(codings.contains(&"gzip".to_owned()), "the village arrived gzip-compressed: {codings:?}");
         let list = tablet.ok(&["list"]).await;
         assert_eq!(list.as_array().unwrap().len(), 3, "and decoded whole: {list}");
+        // With nothing new, the reply is a few bytes: it goes out as it is, not gzip's
+        // header and trailer around it.
+        tablet.ok(&["sync"]).await;
+        let codings = proxy.reply_codings();
+        assert_eq!(codings.last().map(String::as_str), Some("identity"), "{codings:?}");
         app.teardown().await;
     }
 

@@ -15,6 +15,9 @@ use std::sync::LazyLock;
 /// The policy of API responses: nothing may load or run, nothing may frame them.
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
+/// Bodies shorter than this many bytes go out uncompressed.
+const COMPRESSED_FROM: u64 = 512;
+
 /// The one route that reads compressed request bodies (under its limit after inflating).
 const INFLATING_ROUTES: &[&str] = &["/api/v1/sync"];
 
@@ -56,6 +59,19 @@ pub async fn guard(
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // A short body is sent as it is: compressing it costs the compressor's set-up (hundreds
+    // of KiB cleared) and makes it longer (gzip's header and trailer alone are 18 bytes).
+    let short = matches!(
+        response.response().body().size(),
+        actix_web::body::BodySize::Sized(n) if n < COMPRESSED_FROM
+    );
+    let headers = response.headers_mut();
+    if short && !headers.contains_key(header::CONTENT_ENCODING) {
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
     }
     Ok(response)
 }

@@ -8,12 +8,13 @@
 
 use super::entities::{audit_entry, audit_head};
 use super::now;
+use super::script::Script;
 use crate::crypto::Digest256;
 use crate::error::StoreError;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -48,7 +49,16 @@ fn entry_hash(
 /// Appends an entry, to be chained by [`chain_pending`]. Call inside the transaction that
 /// makes the change, so both commit or neither does. Takes no lock.
 pub async fn append<C: ConnectionTrait>(db: &C, event: Event<'_>) -> Result<(), StoreError> {
-    audit_entry::ActiveModel {
+    let mut script = Script::new(db.get_database_backend());
+    append_into(&mut script, event);
+    script.run(db).await?;
+    Ok(())
+}
+
+/// [`append`], as a statement added to `script` (run it in the transaction that makes the
+/// change).
+pub fn append_into(script: &mut Script, event: Event<'_>) {
+    let entry = audit_entry::ActiveModel {
         at: Set(now()),
         actor: Set(event.actor),
         action: Set(event.action.to_owned()),
@@ -58,10 +68,8 @@ pub async fn append<C: ConnectionTrait>(db: &C, event: Event<'_>) -> Result<(), 
         hash: Set(String::new()),
         chain_seq: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    };
+    script.push_query(&audit_entry::Entity::insert(entry));
 }
 
 /// Chains committed entries not chained yet, in the order of their ids, up to `limit`;
@@ -89,6 +97,7 @@ pub async fn chain_pending(
         .all(&txn)
         .await?;
     let (mut seq, mut prev) = (head.seq, head.hash);
+    let mut links = Vec::with_capacity(pending.len());
     for entry in &pending {
         seq += 1;
         let event = Event {
@@ -98,14 +107,15 @@ pub async fn chain_pending(
             detail: serde_json::Value::Null,
         };
         let hash = entry_hash(digest, &prev, seq, entry.at, &event, &entry.detail);
-        audit_entry::Entity::update_many()
-            .col_expr(audit_entry::Column::ChainSeq, Expr::value(seq))
-            .col_expr(audit_entry::Column::PrevHash, Expr::value(prev.clone()))
-            .col_expr(audit_entry::Column::Hash, Expr::value(hash.clone()))
-            .filter(audit_entry::Column::Id.eq(entry.id))
-            .exec(&txn)
-            .await?;
-        prev = hash;
+        links.push(Link {
+            id: entry.id,
+            seq,
+            prev_hash: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    for chunk in super::shaped(&links, LINKS_PER_STATEMENT) {
+        set_links(&txn, chunk).await?;
     }
     audit_head::Entity::update_many()
         .col_expr(audit_head::Column::Seq, Expr::value(seq))
@@ -115,6 +125,50 @@ pub async fn chain_pending(
         .await?;
     txn.commit().await?;
     Ok(pending.len() as u64)
+}
+
+/// Where one entry sits in the chain.
+struct Link {
+    id: i64,
+    seq: i64,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Entries chained by one statement.
+const LINKS_PER_STATEMENT: usize = 256;
+
+/// Writes the chain position of `links` in one statement (a chaining pass is a few
+/// statements, however many entries it chains).
+async fn set_links<C: ConnectionTrait>(db: &C, links: &[Link]) -> Result<(), StoreError> {
+    use sea_orm::{Statement, Value};
+    let backend = db.get_database_backend();
+    let rows = super::values_rows(backend, links.len(), &["BIGINT", "BIGINT", "TEXT", "TEXT"]);
+    let mut values: Vec<Value> = Vec::with_capacity(links.len() * 4);
+    for link in links {
+        values.extend([
+            link.id.into(),
+            link.seq.into(),
+            link.prev_hash.clone().into(),
+            link.hash.clone().into(),
+        ]);
+    }
+    let sql = format!(
+        "WITH v(id, seq, prev_hash, hash) AS (VALUES {rows}) \
+         UPDATE audit_log SET chain_seq = v.seq, prev_hash = v.prev_hash, hash = v.hash \
+         FROM v WHERE audit_log.id = v.id AND audit_log.chain_seq IS NULL"
+    );
+    let result = db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    if result.rows_affected() != links.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{} of {} audit entries chained",
+            result.rows_affected(),
+            links.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Chains everything pending.

@@ -29,15 +29,20 @@ pub fn horizon_sql(backend: DbBackend) -> &'static str {
 
 /// Moves SQLite's clock on for the current writing transaction (nothing on PostgreSQL).
 pub async fn tick<C: ConnectionTrait>(db: &C) -> Result<(), sea_orm::DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        return Ok(());
+    if let Some(tick) = tick_statement(db.get_database_backend()) {
+        db.execute_raw(tick).await?;
     }
-    db.execute_raw(Statement::from_string(
-        DbBackend::Sqlite,
-        "UPDATE sync_clock SET seq = seq + 1 WHERE id = 1",
-    ))
-    .await?;
     Ok(())
+}
+
+/// The statement of [`tick`], which changes exactly one row (none on PostgreSQL).
+pub fn tick_statement(backend: DbBackend) -> Option<Statement> {
+    (backend != DbBackend::Postgres).then(|| {
+        Statement::from_string(
+            DbBackend::Sqlite,
+            "UPDATE sync_clock SET seq = seq + 1 WHERE id = 1",
+        )
+    })
 }
 
 /// The stamp of the current writing transaction (ticking SQLite's clock).

@@ -4,6 +4,7 @@
 
 use super::entities::{doc_change, document, household, member};
 use super::now;
+use super::script::Script;
 use crate::error::StoreError;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use std::collections::BTreeMap;
@@ -368,34 +369,45 @@ pub async fn insert_changes<C: ConnectionTrait>(
     changes: &[(DocId, &str, &AppliedChange)],
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
+    let mut script = Script::new(db.get_database_backend());
+    insert_changes_into(&mut script, changes, origin);
+    script.run(db).await?;
+    Ok(())
+}
+
+/// [`insert_changes`], as statements added to `script`.
+pub fn insert_changes_into(
+    script: &mut Script,
+    changes: &[(DocId, &str, &AppliedChange)],
+    origin: Origin<'_>,
+) {
     let received = now();
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        return insert_changes_unnest(db, changes, origin, received).await;
+    if changes.is_empty() {
+        return;
+    }
+    if script.backend() == sea_orm::DbBackend::Postgres {
+        script.push(insert_changes_unnest(changes, origin, received));
+        return;
     }
     for chunk in super::shaped(changes, INSERT_CHUNK) {
         let models = chunk
             .iter()
             .map(|(id, region, change)| change_row(id, region, change, origin, received));
-        doc_change::Entity::insert_many(models)
-            .on_conflict_do_nothing_on([doc_change::Column::DocId, doc_change::Column::Hash])
-            .exec_without_returning(db)
-            .await?;
+        script.push_query(
+            &doc_change::Entity::insert_many(models)
+                .on_conflict_do_nothing_on([doc_change::Column::DocId, doc_change::Column::Hash]),
+        );
     }
-    Ok(())
 }
 
 /// PostgreSQL: every row in one statement, one array parameter per column, so a village
 /// batch of thousands of changes costs one parse and one round trip.
-async fn insert_changes_unnest<C: ConnectionTrait>(
-    db: &C,
+fn insert_changes_unnest(
     changes: &[(DocId, &str, &AppliedChange)],
     origin: Origin<'_>,
     received: i64,
-) -> Result<(), StoreError> {
+) -> sea_orm::Statement {
     use sea_orm::{DbBackend, Statement, Value};
-    if changes.is_empty() {
-        return Ok(());
-    }
     let column = |f: &dyn Fn(&(DocId, &str, &AppliedChange)) -> Value| -> Value {
         let values: Vec<Value> = changes.iter().map(f).collect();
         let kind = match values.first() {
@@ -423,13 +435,7 @@ async fn insert_changes_unnest<C: ConnectionTrait>(
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], \
          $7::bytea[]) AS u(doc_id, region_code, hash, actor, seq, time, bytes) \
          ON CONFLICT (doc_id, hash) DO NOTHING";
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        sql,
-        values,
-    ))
-    .await?;
-    Ok(())
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// Moves a document to `heads` after `added` new changes, if nobody else wrote it since
@@ -495,26 +501,17 @@ pub async fn advance_many<C: ConnectionTrait>(
     db: &C,
     docs: &[(DocId, i64, &[Head], usize)],
 ) -> Result<(), StoreError> {
-    use sea_orm::{DbBackend, Statement};
+    use sea_orm::Statement;
     let backend = db.get_database_backend();
     let updated = now();
-    super::clock::tick(db).await?;
+    // SQLite's clock moves on in the same round trip as the first chunk's update (it
+    // changes exactly one row, counted below).
+    let mut tick = super::clock::tick_statement(backend);
     let stamp = super::clock::stamp_sql(backend);
     for chunk in super::shaped(docs, INSERT_CHUNK) {
-        let mut rows = Vec::with_capacity(chunk.len());
+        let rows = super::values_rows(backend, chunk.len(), &["", "", "BIGINT", "INTEGER"]);
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 4);
-        for (i, (id, version, heads, added)) in chunk.iter().enumerate() {
-            let p = |n: usize| match backend {
-                DbBackend::Postgres => format!("${}", i * 4 + n + 1),
-                _ => "?".to_owned(),
-            };
-            rows.push(format!(
-                "({}, {}, CAST({} AS BIGINT), CAST({} AS INTEGER))",
-                p(0),
-                p(1),
-                p(2),
-                p(3)
-            ));
+        for (id, version, heads, added) in chunk {
             values.extend([
                 doc_key(id).into(),
                 heads_to_text(heads).into(),
@@ -523,17 +520,19 @@ pub async fn advance_many<C: ConnectionTrait>(
             ]);
         }
         let sql = format!(
-            "WITH v(doc_id, heads, version, added) AS (VALUES {}) \
+            "WITH v(doc_id, heads, version, added) AS (VALUES {rows}) \
              UPDATE documents SET heads = v.heads, version = documents.version + 1, \
              changes_since_snapshot = documents.changes_since_snapshot + v.added, updated_at = {updated}, \
              change_seq = {stamp} \
-             FROM v WHERE documents.doc_id = v.doc_id AND documents.version = v.version",
-            rows.join(", ")
+             FROM v WHERE documents.doc_id = v.doc_id AND documents.version = v.version"
         );
-        let result = db
-            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-        if result.rows_affected() != chunk.len() as u64 {
+        let mut script = Script::new(backend);
+        let ticked = tick.take().is_some_and(|t| {
+            script.push(t);
+            true
+        });
+        script.push(Statement::from_sql_and_values(backend, sql, values));
+        if script.run(db).await? != (chunk.len() + usize::from(ticked)) as u64 {
             return Err(StoreError::Contention);
         }
     }

@@ -1,7 +1,8 @@
 //! What one sync of a device concerns, read in one statement: the documents of its scope
 //! stamped since its cursor, the documents its request names, and the documents it holds
 //! that moved; each with the server's heads and version and what the server believes the
-//! device holds of it; and the horizon of the read (see [`super::clock`]).
+//! device holds of it; whether any of its tasks changed; and the horizon of the read (see
+//! [`super::clock`]).
 
 use super::clock::horizon_sql;
 use super::documents::heads_from_text;
@@ -42,6 +43,8 @@ pub struct Feed {
     pub horizon: i64,
     /// The documents, each once.
     pub docs: Vec<FeedDoc>,
+    /// Whether a task of the scope was stamped since the cursor.
+    pub tasks_changed: bool,
 }
 
 /// Which documents to read.
@@ -83,6 +86,9 @@ const COLUMNS: &str = "d.doc_id, d.region_code, d.heads, d.version, b.heads, b.l
     EXISTS (SELECT 1 FROM reviews r WHERE r.doc_id = d.doc_id AND NOT r.changed_since_verification \
     AND r.state IN ('TOWNSHIP_VERIFIED', 'COUNTY_ACCEPTED'))";
 
+/// The kind of the row saying a task of the scope changed since the cursor.
+const TASKS_CHANGED: i32 = 4;
+
 /// The first row: the horizon, and the columns' types for the rows that follow.
 fn horizon_row(backend: DbBackend) -> String {
     format!(
@@ -114,6 +120,17 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
             " UNION ALL SELECT 1, NULL, {COLUMNS} FROM documents d LEFT JOIN device_docs b \
              ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE d.county_code = {county} \
              AND d.change_seq >= {since} AND d.region_code >= {low} AND d.region_code < {high}"
+        ));
+    }
+    for county in query.counties {
+        let county = sql.bind(county.as_str());
+        let since = sql.bind(query.since);
+        let low = sql.bind(query.scope);
+        let high = sql.bind(format!("{}~", query.scope));
+        sql.text.push_str(&format!(
+            " UNION ALL SELECT {TASKS_CHANGED}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+             NULL, NULL WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.county_code = {county} \
+             AND t.change_seq >= {since} AND t.region_code >= {low} AND t.region_code < {high})"
         ));
     }
     if !first.is_empty() {
@@ -166,6 +183,10 @@ async fn run<C: ConnectionTrait>(db: &C, sql: Sql) -> Result<Feed, StoreError> {
         let kind: i32 = row.try_get("", "kind")?;
         if kind == 0 {
             feed.horizon = row.try_get("", "horizon")?;
+            continue;
+        }
+        if kind == TASKS_CHANGED {
+            feed.tasks_changed = true;
             continue;
         }
         let Some(id) = row.try_get::<Option<String>>("", "doc_id")? else {

@@ -19,6 +19,7 @@ pub mod photos;
 pub mod plans;
 pub mod regions;
 pub mod reviews;
+pub mod script;
 pub mod server_actors;
 pub mod sync_states;
 pub mod tasks;
@@ -69,6 +70,31 @@ pub fn shaped<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
     })
 }
 
+/// The rows of a `VALUES` list of `rows` rows, each column's placeholder cast to its type in
+/// `casts` (`""`: left as bound), numbered for PostgreSQL (`$1, $2, ...` row after row),
+/// `?` for SQLite: bind the values row after row.
+pub fn values_rows(backend: sea_orm::DbBackend, rows: usize, casts: &[&str]) -> String {
+    let mut n = 0;
+    let mut placeholder = |cast: &str| {
+        n += 1;
+        let p = match backend {
+            sea_orm::DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        };
+        match cast {
+            "" => p,
+            cast => format!("CAST({p} AS {cast})"),
+        }
+    };
+    (0..rows)
+        .map(|_| {
+            let row: Vec<String> = casts.iter().map(|cast| placeholder(cast)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Current Unix time in seconds.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -91,5 +117,19 @@ mod tests {
                 .collect::<Vec<_>>(),
             [1, 1, 1]
         );
+    }
+
+    #[test]
+    fn values_rows_number_placeholders_row_after_row() {
+        use sea_orm::DbBackend;
+        assert_eq!(
+            super::values_rows(DbBackend::Postgres, 2, &["", "BIGINT"]),
+            "($1, CAST($2 AS BIGINT)), ($3, CAST($4 AS BIGINT))"
+        );
+        assert_eq!(
+            super::values_rows(DbBackend::Sqlite, 2, &["TEXT", ""]),
+            "(CAST(? AS TEXT), ?), (CAST(? AS TEXT), ?)"
+        );
+        assert_eq!(super::values_rows(DbBackend::Sqlite, 0, &["TEXT"]), "");
     }
 }

@@ -5,6 +5,7 @@
 
 use super::entities::{device_cursor, device_doc};
 use super::now;
+use super::script::Script;
 use crate::error::StoreError;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -152,6 +153,20 @@ pub async fn save<C: ConnectionTrait>(
     cursor: &Cursor,
     checked: &[DocId],
 ) -> Result<(), StoreError> {
+    let mut script = Script::new(db.get_database_backend());
+    save_into(&mut script, device_id, changes, cursor, checked);
+    script.run(db).await?;
+    Ok(())
+}
+
+/// [`save`], as statements added to `script`.
+pub fn save_into(
+    script: &mut Script,
+    device_id: &str,
+    changes: &BeliefChanges,
+    cursor: &Cursor,
+    checked: &[DocId],
+) {
     let mut kept: Vec<device_doc::ActiveModel> = Vec::new();
     let mut dropped: Vec<String> = Vec::new();
     for (doc, heads) in &changes.changed {
@@ -166,39 +181,30 @@ pub async fn save<C: ConnectionTrait>(
         }
     }
     for chunk in kept.chunks(CHUNK) {
-        device_doc::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
+        script.push_query(
+            &device_doc::Entity::insert_many(chunk.to_vec()).on_conflict(
                 OnConflict::columns([device_doc::Column::DeviceId, device_doc::Column::DocId])
                     .update_columns([device_doc::Column::Heads, device_doc::Column::Leaving])
                     .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+            ),
+        );
     }
     for chunk in dropped.chunks(CHUNK) {
-        device_doc::Entity::delete_many()
-            .filter(device_doc::Column::DeviceId.eq(device_id))
-            .filter(device_doc::Column::DocId.is_in(chunk.iter().cloned()))
-            .exec(db)
-            .await?;
+        script.push_query(
+            &device_doc::Entity::delete_many()
+                .filter(device_doc::Column::DeviceId.eq(device_id))
+                .filter(device_doc::Column::DocId.is_in(chunk.iter().cloned())),
+        );
     }
     let checked: Vec<String> = checked.iter().map(DocId::to_uuid_string).collect();
     for chunk in checked.chunks(CHUNK) {
-        device_doc::Entity::update_many()
-            .col_expr(device_doc::Column::Leaving, Expr::value(false))
-            .filter(device_doc::Column::DeviceId.eq(device_id))
-            .filter(device_doc::Column::DocId.is_in(chunk.iter().cloned()))
-            .exec(db)
-            .await?;
+        script.push_query(
+            &device_doc::Entity::update_many()
+                .col_expr(device_doc::Column::Leaving, Expr::value(false))
+                .filter(device_doc::Column::DeviceId.eq(device_id))
+                .filter(device_doc::Column::DocId.is_in(chunk.iter().cloned())),
+        );
     }
-    save_cursor(db, device_id, cursor).await
-}
-
-async fn save_cursor<C: ConnectionTrait>(
-    db: &C,
-    device_id: &str,
-    cursor: &Cursor,
-) -> Result<(), StoreError> {
     let row = device_cursor::ActiveModel {
         device_id: Set(device_id.to_owned()),
         scope: Set(cursor.scope.clone()),
@@ -206,8 +212,8 @@ async fn save_cursor<C: ConnectionTrait>(
         seen_upto: Set(cursor.seen_upto),
         updated_at: Set(now()),
     };
-    device_cursor::Entity::insert(row)
-        .on_conflict(
+    script.push_query(
+        &device_cursor::Entity::insert(row).on_conflict(
             OnConflict::column(device_cursor::Column::DeviceId)
                 .update_columns([
                     device_cursor::Column::Scope,
@@ -216,10 +222,8 @@ async fn save_cursor<C: ConnectionTrait>(
                     device_cursor::Column::UpdatedAt,
                 ])
                 .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+        ),
+    );
 }
 
 /// Flags a moved document for every device that holds it: each checks at its next sync

@@ -343,7 +343,8 @@ async fn missing_photos(
 }
 
 /// The tasks of the device's scope: all open ones for a whole read, otherwise those that
-/// changed since its cursor (closed ones too, which the tablet drops).
+/// changed since its cursor (closed ones too, which the tablet drops), not read again when
+/// the feed read found none.
 async fn tasks_for(
     state: &AppState,
     user: &AuthUser,
@@ -351,6 +352,7 @@ async fn tasks_for(
 ) -> Result<Vec<zoufang_schemas::Task>, ApiError> {
     let scope = user.scope.as_str();
     Ok(match (&view.before, view.whole) {
+        (Some(_), false) if view.tasks_unchanged => Vec::new(),
         (Some(cursor), false) => {
             crate::store::tasks::changed_since(&state.db, scope, &view.counties, cursor.seen_upto)
                 .await?
@@ -481,7 +483,16 @@ async fn settle_request(
         digest: outcome.belief.digest,
         ..storing.cursor.clone()
     };
-    persist::settled(txn, storing.writer, &outcome, &cursor, storing.moved).await?;
+    let deferred = merging.stored.deferred.take();
+    persist::settled(
+        txn,
+        storing.writer,
+        &outcome,
+        &cursor,
+        storing.moved,
+        deferred,
+    )
+    .await?;
     Ok(outcome)
 }
 

@@ -9,9 +9,10 @@ use crate::error::StoreError;
 use crate::store::audit::{self, Event};
 use crate::store::conflicts::{self, StoredCandidate};
 use crate::store::documents::{self, Origin};
+use crate::store::script::Script;
 use crate::store::sync_states::{self, Cursor};
 use crate::store::{devices, users};
-use sea_orm::DatabaseTransaction;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use zoufang_schemas::wire::DocId;
 use zoufang_sync::server::{MergedDoc, Outcome};
@@ -49,6 +50,8 @@ pub struct Stored {
     pub moved: Vec<(DocId, String)>,
     /// Whether a merge changed which photos a household references.
     pub evidence_changed: bool,
+    /// Writes nothing in the request reads back, sent with the request's last ones.
+    pub deferred: Option<Script>,
 }
 
 /// Stores one group of merged documents (the others in `group` are skipped). `known` tells
@@ -79,7 +82,13 @@ pub async fn merged_documents(
         .iter()
         .flat_map(|(m, doc, _, region)| doc.changes.iter().map(move |c| (m.id, *region, c)))
         .collect();
-    documents::insert_changes(txn, &rows, origin).await?;
+    documents::insert_changes_into(
+        stored
+            .deferred
+            .get_or_insert_with(|| Script::new(txn.get_database_backend())),
+        &rows,
+        origin,
+    );
     let authors = authors_of(txn, merged.iter().map(|(_, doc, _, _)| *doc)).await?;
     let Known { open, verified } = known;
     let may_have_open: Vec<DocId> = merged
@@ -188,16 +197,20 @@ pub async fn merged_documents(
 
 /// Stores how the belief about the device moved, where the device now stands, and the
 /// audit entry of the whole request.
+/// `deferred` holds the writes of the merges not sent yet: all go together.
 pub async fn settled(
     txn: &DatabaseTransaction,
     writer: Writer<'_>,
     outcome: &Outcome,
     cursor: &Cursor,
     moved: &[DocId],
+    deferred: Option<Script>,
 ) -> Result<(), StoreError> {
     let Writer { user, device_id } = writer;
-    sync_states::save(txn, device_id, &outcome.belief, cursor, moved).await?;
+    let mut script = deferred.unwrap_or_else(|| Script::new(txn.get_database_backend()));
+    sync_states::save_into(&mut script, device_id, &outcome.belief, cursor, moved);
     if outcome.merged.is_empty() && outcome.reply.refused.is_empty() {
+        script.run(txn).await?;
         return Ok(());
     }
     // Per document the heads it reached: change hashes cover their dependencies, so the
@@ -212,16 +225,16 @@ pub async fn settled(
         })).collect::<Vec<_>>(),
         "refused": refusals_summary(&outcome.reply.refused),
     });
-    audit::append(
-        txn,
+    audit::append_into(
+        &mut script,
         Event {
             actor: format!("user:{}", user.name),
             action: "sync.merge",
             subject: device_id.to_owned(),
             detail,
         },
-    )
-    .await?;
+    );
+    script.run(txn).await?;
     Ok(())
 }
 

@@ -41,6 +41,8 @@ pub struct SyncView {
     pub verified: Option<std::collections::BTreeSet<DocId>>,
     /// The counties of the scope (read from the feed).
     pub counties: Vec<String>,
+    /// Known that no task of the scope changed since the cursor (the feed read tells).
+    pub tasks_unchanged: bool,
 }
 
 /// Reads what the request from `device_id`, whose cursor is `cursor`, is planned against.
@@ -90,6 +92,7 @@ async fn whole(
         photos_missing: None,
         verified: None,
         counties: Vec::new(),
+        tasks_unchanged: false,
     })
 }
 
@@ -124,6 +127,7 @@ async fn from_feed(
         open_conflicts: Some(Default::default()),
         photos_missing: Some(false),
         verified: Some(Default::default()),
+        tasks_unchanged: !read.tasks_changed,
         ..SyncView::default()
     };
     for doc in read.docs {

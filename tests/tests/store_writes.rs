@@ -1,0 +1,100 @@
+//! Writes sent together: a script's statements run in order and count together, one that
+//! fails leaves nothing once its transaction rolls back; the audit chainer chains hundreds
+//! of entries a few statements at a time and the chain verifies, with tampering found.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+use zoufang_e2e::{TestApp, on_both_databases};
+use zoufang_server::store::audit::{self, Event};
+use zoufang_server::store::script::Script;
+
+async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+fn insert(backend: sea_orm::DbBackend, key: &str, value: i64) -> Statement {
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "INSERT INTO script_probe (k, v) VALUES ($1, $2)",
+        _ => "INSERT INTO script_probe (k, v) VALUES (?, ?)",
+    };
+    Statement::from_sql_and_values(backend, sql, [key.into(), value.into()])
+}
+
+on_both_databases! {
+    async fn a_script_runs_its_statements_in_order_and_counts_their_rows(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let db = &app.state.db;
+        let backend = db.get_database_backend();
+        db.execute_raw(Statement::from_string(backend, "CREATE TABLE script_probe (k TEXT PRIMARY KEY, v BIGINT NOT NULL)"))
+            .await
+            .unwrap();
+
+        let mut script = Script::new(backend);
+        assert!(script.is_empty());
+        script.push(insert(backend, "a", 1));
+        script.push(insert(backend, "b", 2));
+        // Reads what the statements before it wrote: they ran first.
+        let double = match backend {
+            sea_orm::DbBackend::Postgres => "UPDATE script_probe SET v = v * $1 WHERE v <= $2",
+            _ => "UPDATE script_probe SET v = v * ? WHERE v <= ?",
+        };
+        script.push(Statement::from_sql_and_values(backend, double, [10i64.into(), 2i64.into()]));
+        assert_eq!(script.run(db).await.unwrap(), 4, "two inserts and two updated rows");
+        assert_eq!(count(db, "SELECT CAST(SUM(v) AS BIGINT) FROM script_probe").await, 30);
+
+        // A statement that fails stops the script with its error; rolled back, the
+        // transaction keeps nothing of the statements before it.
+        let txn = db.begin().await.unwrap();
+        let mut failing = Script::new(backend);
+        failing.push(insert(backend, "c", 3));
+        failing.push(insert(backend, "a", 4));
+        failing.push(insert(backend, "d", 5));
+        let err = failing.run(&txn).await.unwrap_err();
+        assert!(err.to_string().to_lowercase().contains("unique") || err.to_string().contains("duplicate"), "{err}");
+        txn.rollback().await.unwrap();
+        assert_eq!(count(db, "SELECT COUNT(*) FROM script_probe").await, 2);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM script_probe WHERE k IN ('c', 'd')").await, 0);
+        app.teardown().await;
+    }
+
+    async fn hundreds_of_audit_entries_chain_in_a_few_statements_and_verify(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let db = &app.state.db;
+        let digest = app.state.digest.clone();
+        let before = audit::verify(db, digest.as_ref()).await.unwrap();
+        assert!(before.is_intact(), "{before:?}");
+        // More than two statements' worth of entries, and a remainder.
+        let mut script = Script::new(db.get_database_backend());
+        for n in 0..601 {
+            audit::append_into(&mut script, Event {
+                actor: "system".into(),
+                action: "probe.entry",
+                subject: format!("entry-{n}"),
+                detail: serde_json::json!({ "n": n }),
+            });
+        }
+        assert_eq!(script.run(db).await.unwrap(), 601);
+        assert_eq!(audit::chain_all(db, digest.as_ref()).await.unwrap(), 601);
+        assert_eq!(audit::chain_all(db, digest.as_ref()).await.unwrap(), 0, "nothing left to chain");
+        let after = audit::verify(db, digest.as_ref()).await.unwrap();
+        assert!(after.is_intact(), "{after:?}");
+        assert_eq!(after.entries, before.entries + 601);
+
+        // Tampering with one of them is found at its place in the chain.
+        let backend = db.get_database_backend();
+        db.execute_raw(Statement::from_string(backend, "UPDATE audit_log SET subject = 'forged' WHERE subject = 'entry-300'"))
+            .await
+            .unwrap();
+        let tampered = audit::verify(db, digest.as_ref()).await.unwrap();
+        assert_eq!(tampered.problem.as_deref(), Some("entry was altered"));
+        assert_eq!(tampered.first_bad, Some(before.entries as i64 + 301));
+        app.teardown().await;
+    }
+}
