@@ -183,6 +183,43 @@ on_both_databases! {
             (5, "UNMATCHED".into(), Some("member-unknown".into())),
             (6, "INVALID".into(), Some("value-invalid".into())),
         ]);
+        assert_eq!(detail["next_after"], json!(null), "one page holds them all");
+        // A page at a time: each starts after the last row of the one before.
+        let mut pages = Vec::new();
+        let mut after = None::<i64>;
+        loop {
+            let path = match after {
+                Some(row) => format!("/api/v1/departments/uploads/{id}?limit=2&after={row}"),
+                None => format!("/api/v1/departments/uploads/{id}?limit=2"),
+            };
+            let (status, page) = app.get(&health, &path).await;
+            assert_eq!(status, 200, "{page}");
+            pages.push(page["rows"].as_array().unwrap().iter().map(|r| r["row"].as_i64().unwrap()).collect::<Vec<_>>());
+            after = page["next_after"].as_i64();
+            if after.is_none() {
+                break;
+            }
+        }
+        assert_eq!(pages, [vec![2, 3], vec![4, 5], vec![6]]);
+        for bad in ["limit=0", "limit=5001"] {
+            let (status, body) = app.get(&health, &format!("/api/v1/departments/uploads/{id}?{bad}")).await;
+            assert_eq!((status, body["code"].as_str()), (400, Some("limit-invalid")), "{bad}: {body}");
+        }
+        let (status, body) = app.get(&health, &format!("/api/v1/departments/uploads/{id}?after=x")).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("query-invalid")), "{body}");
+        // An officer of another county sees the rows matched to no one, not the one matched
+        // in this county, and pages count only what it sees.
+        accounts::add_user(&app.state, "test", "county_far", PASSWORD, Role::CountyOfficer, &RegionCode::parse("652823").unwrap())
+            .await
+            .unwrap();
+        let far = app.token("county_far").await;
+        let (status, page) = app.get(&far, &format!("/api/v1/departments/uploads/{id}?limit=3")).await;
+        assert_eq!(status, 200, "{page}");
+        let rows: Vec<i64> = page["rows"].as_array().unwrap().iter().map(|r| r["row"].as_i64().unwrap()).collect();
+        assert_eq!((rows, page["next_after"].as_i64()), (vec![3, 4, 5], Some(5)));
+        let (_, page) = app.get(&far, &format!("/api/v1/departments/uploads/{id}?limit=3&after=5")).await;
+        let rows: Vec<i64> = page["rows"].as_array().unwrap().iter().map(|r| r["row"].as_i64().unwrap()).collect();
+        assert_eq!((rows, page["next_after"].as_i64()), (vec![6], None));
         let text = detail.to_string();
         assert!(!text.contains(&id_number(1980, 1)), "a department sees ID numbers masked: {text}");
         assert!(!text.contains(&far_id()), "nor learns of people outside its scope");

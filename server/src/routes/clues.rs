@@ -62,26 +62,50 @@ pub async fn uploads(
     Ok(web::Json(clues::uploads(&state, &user).await?))
 }
 
-/// An upload and what became of each row (ID numbers masked).
+/// An upload and what became of each row (ID numbers masked), a page of rows at a time.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UploadDetail {
     /// The upload.
     pub upload: UploadView,
-    /// Its rows.
+    /// Its rows, in file order.
     pub rows: Vec<RowView>,
+    /// The row number to ask for the next page after (`?after=`); none when this page is
+    /// the last.
+    pub next_after: Option<i64>,
 }
 
-/// One upload with its rows.
-#[utoipa::path(get, path = "/api/v1/departments/uploads/{id}", params(("id" = i64, Path)),
-    responses((status = 200, body = UploadDetail), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+/// Which rows of an upload.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RowsQuery {
+    /// The last row number of the page before; none for the first page.
+    pub after: Option<i64>,
+    /// Rows per page: 1 to 5,000 (default 1,000).
+    pub limit: Option<u64>,
+}
+
+/// One upload with a page of its rows.
+#[utoipa::path(get, path = "/api/v1/departments/uploads/{id}", params(("id" = i64, Path), RowsQuery),
+    responses((status = 200, body = UploadDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/departments/uploads/{id}")]
 pub async fn upload_detail(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
+    query: web::Query<RowsQuery>,
 ) -> Result<web::Json<UploadDetail>, ApiError> {
-    let (upload, rows) = clues::upload_rows(&state, &user, *id).await?;
-    Ok(web::Json(UploadDetail { upload, rows }))
+    let limit = super::paging::LIST_PAGE.limit(query.limit)?;
+    let after = query.after.unwrap_or(0);
+    let (upload, rows) = clues::upload_rows(&state, &user, *id, after, limit).await?;
+    let next_after = match rows.last() {
+        Some(last) if rows.len() as u64 == limit => Some(last.row),
+        _ => None,
+    };
+    Ok(web::Json(UploadDetail {
+        upload,
+        rows,
+        next_after,
+    }))
 }
 
 /// Which clues.

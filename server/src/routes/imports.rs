@@ -158,9 +158,6 @@ pub struct AbsentQuery {
     pub limit: Option<u64>,
 }
 
-/// Households per page of the absent list, unless asked otherwise, and at most.
-const ABSENT_PAGE: (u64, u64) = (1000, 5000);
-
 /// The households of the run's region its file did not list (flagged, never deleted), by
 /// document id, a page at a time: the next page starts after the last household of this one.
 #[utoipa::path(get, path = "/api/v1/imports/{id}/absent", params(("id" = i64, Path), AbsentQuery),
@@ -173,13 +170,7 @@ pub async fn absent(
     query: web::Query<AbsentQuery>,
 ) -> Result<web::Json<Vec<AbsentHousehold>>, ApiError> {
     let run = imports::run_in_scope(&state, &user, *id).await?;
-    let limit = query.limit.unwrap_or(ABSENT_PAGE.0);
-    if !(1..=ABSENT_PAGE.1).contains(&limit) {
-        return Err(ApiError::BadRequest(
-            "limit-invalid",
-            format!("limit must be 1 to {}", ABSENT_PAGE.1),
-        ));
-    }
+    let limit = super::paging::LIST_PAGE.limit(query.limit)?;
     let after = query.after.as_deref().unwrap_or("");
     Ok(web::Json(
         crate::store::imports::absent_page(&state.db, run.id, after, limit)

@@ -15,6 +15,7 @@ pub mod imports;
 pub mod measures;
 pub mod natural_changes;
 pub mod openapi;
+pub mod paging;
 pub mod photos;
 pub mod plans;
 pub mod reports;

@@ -131,14 +131,36 @@ pub async fn upload<C: ConnectionTrait>(
     Ok(dept_upload::Entity::find_by_id(id).one(db).await?)
 }
 
-/// An upload's rows, in file order.
+/// Which rows of an upload to read.
+#[derive(Debug, Clone, Copy)]
+pub struct RowsPage<'a> {
+    /// Rows after this row number (0: from the first).
+    pub after: i64,
+    /// Rows at most.
+    pub limit: u64,
+    /// Only rows matched under this region prefix, and rows matched to no one.
+    pub region: Option<&'a str>,
+}
+
+/// A page of an upload's rows, in file order.
 pub async fn upload_rows<C: ConnectionTrait>(
     db: &C,
     id: i64,
+    page: RowsPage<'_>,
 ) -> Result<Vec<dept_upload_row::Model>, StoreError> {
-    Ok(dept_upload_row::Entity::find()
+    let mut query = dept_upload_row::Entity::find()
         .filter(dept_upload_row::Column::UploadId.eq(id))
+        .filter(dept_upload_row::Column::Row.gt(page.after));
+    if let Some(region) = page.region {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(dept_upload_row::Column::RegionCode.is_null())
+                .add(in_region(dept_upload_row::Column::RegionCode, region)),
+        );
+    }
+    Ok(query
         .order_by_asc(dept_upload_row::Column::Row)
+        .limit(page.limit)
         .all(db)
         .await?)
 }

@@ -137,11 +137,14 @@ pub async fn uploads(state: &AppState, user: &AuthUser) -> Result<Vec<UploadView
     Ok(rows.into_iter().map(UploadView::from).collect())
 }
 
-/// One upload with its rows, if the user may see it (404 otherwise).
+/// One upload with a page of its rows (`limit` after row number `after`), if the user may
+/// see it (404 otherwise).
 pub async fn upload_rows(
     state: &AppState,
     user: &AuthUser,
     id: i64,
+    after: i64,
+    limit: u64,
 ) -> Result<(UploadView, Vec<RowView>), ApiError> {
     let upload = clues::upload(&state.db, id)
         .await?
@@ -154,15 +157,17 @@ pub async fn upload_rows(
     if !visible {
         return Err(ApiError::NotFound(format!("upload {id}")));
     }
-    let mut rows: Vec<RowView> = clues::upload_rows(&state.db, id)
+    let page = clues::RowsPage {
+        after,
+        limit,
+        // Officers see the rows of their own region only.
+        region: (user.role != Role::Department).then_some(user.scope.as_str()),
+    };
+    let rows: Vec<RowView> = clues::upload_rows(&state.db, id, page)
         .await?
         .into_iter()
         .map(RowView::from)
         .collect();
-    if user.role != Role::Department {
-        // Officers see the rows of their own region only.
-        rows.retain(|r| r.region_code.as_deref().is_none_or(|c| user.sees(c)));
-    }
     Ok((upload.into(), rows))
 }
 
