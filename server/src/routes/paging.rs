@@ -42,7 +42,10 @@ mod tests {
         assert_eq!(LIST_PAGE.limit(Some(1)).ok(), Some(1));
         assert_eq!(LIST_PAGE.limit(Some(5000)).ok(), Some(5000));
         for bad in [0, 5001, u64::MAX] {
-            let refused = LIST_PAGE.limit(Some(bad)).err().map(|e| e.code().to_owned());
+            let refused = LIST_PAGE
+                .limit(Some(bad))
+                .err()
+                .map(|e| e.code().to_owned());
             assert_eq!(refused.as_deref(), Some("limit-invalid"), "{bad}");
         }
     }
