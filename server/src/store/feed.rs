@@ -110,9 +110,10 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
         text: horizon_row(backend),
         values: Vec::new(),
     };
-    for county in query.counties {
+    for code in query.counties {
+        // The county's documents stamped since the cursor, then whether any of its tasks was.
         let device = sql.bind(query.device_id);
-        let county = sql.bind(county.as_str());
+        let county = sql.bind(code.as_str());
         let since = sql.bind(query.since);
         let low = sql.bind(query.scope);
         let high = sql.bind(format!("{}~", query.scope));
@@ -121,9 +122,7 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
              ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE d.county_code = {county} \
              AND d.change_seq >= {since} AND d.region_code >= {low} AND d.region_code < {high}"
         ));
-    }
-    for county in query.counties {
-        let county = sql.bind(county.as_str());
+        let county = sql.bind(code.as_str());
         let since = sql.bind(query.since);
         let low = sql.bind(query.scope);
         let high = sql.bind(format!("{}~", query.scope));

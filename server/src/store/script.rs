@@ -40,11 +40,6 @@ impl Script {
         self.push(statement);
     }
 
-    /// Adds every statement of `other`, after those already here.
-    pub fn append(&mut self, other: Script) {
-        self.statements.extend(other.statements);
-    }
-
     /// Whether there is nothing to run.
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()

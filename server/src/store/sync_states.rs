@@ -145,21 +145,8 @@ pub async fn whole_belief<C: ConnectionTrait>(
 }
 
 /// Stores how the belief moved, and where the device now stands; documents flagged as
-/// moved that the device still holds lose their flag (`checked`).
-pub async fn save<C: ConnectionTrait>(
-    db: &C,
-    device_id: &str,
-    changes: &BeliefChanges,
-    cursor: &Cursor,
-    checked: &[DocId],
-) -> Result<(), StoreError> {
-    let mut script = Script::new(db.get_database_backend());
-    save_into(&mut script, device_id, changes, cursor, checked);
-    script.run(db).await?;
-    Ok(())
-}
-
-/// [`save`], as statements added to `script`.
+/// moved that the device still holds lose their flag (`checked`): statements added to
+/// `script`, run in the sync's transaction.
 pub fn save_into(
     script: &mut Script,
     device_id: &str,

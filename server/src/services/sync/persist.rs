@@ -74,21 +74,7 @@ pub async fn merged_documents(
     if merged.is_empty() {
         return Ok(());
     }
-    let origin = Origin {
-        device_id: Some(writer.device_id),
-        user_id: Some(writer.user.id),
-    };
-    let rows: Vec<_> = merged
-        .iter()
-        .flat_map(|(m, doc, _, region)| doc.changes.iter().map(move |c| (m.id, *region, c)))
-        .collect();
-    documents::insert_changes_into(
-        stored
-            .deferred
-            .get_or_insert_with(|| Script::new(txn.get_database_backend())),
-        &rows,
-        origin,
-    );
+    defer_change_log(txn, writer, &merged, stored);
     let authors = authors_of(txn, merged.iter().map(|(_, doc, _, _)| *doc)).await?;
     let Known { open, verified } = known;
     let may_have_open: Vec<DocId> = merged
@@ -108,69 +94,20 @@ pub async fn merged_documents(
     for (m, doc, version, region) in &merged {
         advancing.push((m.id, *version, doc.heads.as_slice(), doc.changes.len()));
         // The village as the merged document says; it differs when the household moved.
-        let region_now = match &m.projection {
-            Projection::Record(record) => {
-                records.push((m.id, record.as_ref()));
-                Some(record.household.region_code.as_str())
-            }
-            Projection::Household(row) => {
-                households.push((
-                    m.id,
-                    documents::HouseholdColumns {
-                        info: &row.0,
-                        monitoring: &row.1,
-                        income: &row.2,
-                    },
-                ));
-                Some(row.0.region_code.as_str())
-            }
-            Projection::Unchanged => None,
-        }
-        .filter(|r| r != region);
+        let region_now = project(m, &mut records, &mut households).filter(|r| r != region);
         if let Some(moved_to) = region_now {
             moved.push((m.id, moved_to.to_owned()));
         }
-        let region_after = region_now.unwrap_or(region);
-        if let Some(findings) = &m.findings {
-            crate::store::findings::replace(txn, &m.id, region_after, findings).await?;
-        }
-        if let Some(record) = &m.record
-            && doc.changed_section("visits")
-        {
-            let actor = format!("user:{}", writer.user.name);
-            crate::services::projection::visits(txn, &m.id, region_after, record, &actor)
-                .await
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        }
-        if let Some(hashes) = &m.photos {
-            stored.evidence_changed = true;
-            let region = region_now.unwrap_or(region);
-            crate::store::photos::set_links(txn, &m.id, region, hashes, Some(writer.user.id))
-                .await?;
-        }
-        if !doc.conflicts.is_empty() {
-            let found: Vec<_> = doc
-                .conflicts
-                .iter()
-                .map(|c| {
-                    let candidates = c
-                        .candidates
-                        .iter()
-                        .map(|k| StoredCandidate::new(k, authors.get(&k.actor).cloned()))
-                        .collect();
-                    (c.clone(), candidates)
-                })
-                .collect();
-            stored.figures.conflicts += conflicts::record(txn, &m.id, region, &found).await?;
-        }
-        if let Some(open) = open_before.get(&m.id) {
-            let still_conflicted = |path: &str| {
-                zoufang_sync::DocPath::parse(path).ok().is_some_and(|p| {
-                    zoufang_sync::conflicts::conflict_at_path(&m.doc, &p).is_some()
-                })
-            };
-            conflicts::close_superseded(txn, open, &still_conflicted).await?;
-        }
+        store_review_and_photos(txn, writer, m, doc, region_now.unwrap_or(region), stored).await?;
+        stored.figures.conflicts += store_conflicts(
+            txn,
+            m,
+            doc,
+            region,
+            &authors,
+            open_before.get(&m.id).map(Vec::as_slice),
+        )
+        .await?;
         stored.figures.merged += 1;
         stored.figures.changes += doc.changes.len();
         stored.versions.push((m.id, version + 1));
@@ -195,9 +132,125 @@ pub async fn merged_documents(
     Ok(())
 }
 
+/// Adds the merged changes' change log rows, attributed to the writer, to the writes sent
+/// with the request's last ones (nothing in the request reads them back).
+fn defer_change_log(
+    txn: &DatabaseTransaction,
+    writer: Writer<'_>,
+    merged: &[(&MergedDocument, &MergedDoc, i64, &str)],
+    stored: &mut Stored,
+) {
+    let origin = Origin {
+        device_id: Some(writer.device_id),
+        user_id: Some(writer.user.id),
+    };
+    let rows: Vec<_> = merged
+        .iter()
+        .flat_map(|(m, doc, _, region)| doc.changes.iter().map(move |c| (m.id, *region, c)))
+        .collect();
+    let script = stored
+        .deferred
+        .get_or_insert_with(|| Script::new(txn.get_database_backend()));
+    documents::insert_changes_into(script, &rows, origin);
+}
+
+/// Adds a merged household's projection to the rows to write (whole records, or the
+/// household row's own columns) and returns its village as projected (`None`: unchanged).
+fn project<'a>(
+    m: &'a MergedDocument,
+    records: &mut Vec<(DocId, &'a zoufang_schemas::HouseholdRecord)>,
+    households: &mut Vec<(DocId, documents::HouseholdColumns<'a>)>,
+) -> Option<&'a str> {
+    match &m.projection {
+        Projection::Record(record) => {
+            records.push((m.id, record.as_ref()));
+            Some(record.household.region_code.as_str())
+        }
+        Projection::Household(row) => {
+            households.push((
+                m.id,
+                documents::HouseholdColumns {
+                    info: &row.0,
+                    monitoring: &row.1,
+                    income: &row.2,
+                },
+            ));
+            Some(row.0.region_code.as_str())
+        }
+        Projection::Unchanged => None,
+    }
+}
+
+/// What a merge changed of one household besides its projections, kept where its village
+/// (`region`, after any move) reads them: its validation findings, its visits, the photos
+/// it references.
+async fn store_review_and_photos(
+    txn: &DatabaseTransaction,
+    writer: Writer<'_>,
+    m: &MergedDocument,
+    doc: &MergedDoc,
+    region: &str,
+    stored: &mut Stored,
+) -> Result<(), StoreError> {
+    if let Some(findings) = &m.findings {
+        crate::store::findings::replace(txn, &m.id, region, findings).await?;
+    }
+    if let Some(record) = &m.record
+        && doc.changed_section("visits")
+    {
+        let actor = format!("user:{}", writer.user.name);
+        crate::services::projection::visits(txn, &m.id, region, record, &actor)
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    }
+    if let Some(hashes) = &m.photos {
+        stored.evidence_changed = true;
+        crate::store::photos::set_links(txn, &m.id, region, hashes, Some(writer.user.id)).await?;
+    }
+    Ok(())
+}
+
+/// Records the conflicts a merge left on one document (with their candidates' devices and
+/// users from `authors`) and closes those of its `open` ones the merge resolved; returns
+/// how many it opened.
+async fn store_conflicts(
+    txn: &DatabaseTransaction,
+    m: &MergedDocument,
+    doc: &MergedDoc,
+    region: &str,
+    authors: &HashMap<String, (String, String)>,
+    open: Option<&[crate::store::entities::conflict::Model]>,
+) -> Result<usize, StoreError> {
+    let mut opened = 0;
+    if !doc.conflicts.is_empty() {
+        let found: Vec<_> = doc
+            .conflicts
+            .iter()
+            .map(|c| {
+                let candidates = c
+                    .candidates
+                    .iter()
+                    .map(|k| StoredCandidate::new(k, authors.get(&k.actor).cloned()))
+                    .collect();
+                (c.clone(), candidates)
+            })
+            .collect();
+        opened = conflicts::record(txn, &m.id, region, &found).await?;
+    }
+    if let Some(open) = open {
+        let still_conflicted = |path: &str| {
+            zoufang_sync::DocPath::parse(path)
+                .ok()
+                .is_some_and(|p| zoufang_sync::conflicts::conflict_at_path(&m.doc, &p).is_some())
+        };
+        conflicts::close_superseded(txn, open, &still_conflicted).await?;
+    }
+    Ok(opened)
+}
+
 /// Stores how the belief about the device moved, where the device now stands, and the
-/// audit entry of the whole request.
-/// `deferred` holds the writes of the merges not sent yet: all go together.
+/// audit entry of the whole request, together with `deferred`, the merges' writes not
+/// sent yet.
 pub async fn settled(
     txn: &DatabaseTransaction,
     writer: Writer<'_>,
