@@ -19,7 +19,12 @@ pub async fn connect_waiting(
     options
         .max_connections(max_connections)
         .sqlx_logging(false)
-        .acquire_timeout(acquire);
+        .acquire_timeout(acquire)
+        // A connection handed back to the pool has just been checked (the pool pings it on
+        // release); pinging it again on every acquire doubled each statement's round trips.
+        // One idle for a while may have been dropped by the server or a firewall: that one
+        // is pinged first.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)

@@ -93,9 +93,6 @@ enum Command {
     ClearCache {
         tx: oneshot::Sender<()>,
     },
-    Ping {
-        tx: oneshot::Sender<()>,
-    },
     Shutdown {
         tx: oneshot::Sender<()>,
     },
@@ -343,9 +340,6 @@ impl ConnectionWorker {
                             drop(conn);
                             conn = futures_executor::block_on(shared.conn.lock());
                         }
-                        Command::Ping { tx } => {
-                            tx.send(()).ok();
-                        }
                         Command::Shutdown { tx } => {
                             // drop the connection references before sending confirmation
                             // and ending the command loop
@@ -424,7 +418,14 @@ impl ConnectionWorker {
     }
 
     pub(crate) async fn ping(&mut self) -> Result<(), Error> {
-        self.oneshot_cmd(|tx| Command::Ping { tx }).await
+        // Patched (see vendor/README.md): the worker is a thread of this process that runs
+        // commands in the order they were sent, so the connection is alive exactly when its
+        // command channel is. The pool pings on every acquire and every release; a round
+        // trip to the worker thread for each cost two thread wake-ups and proved no more.
+        if self.command_tx.is_disconnected() {
+            return Err(Error::WorkerCrashed);
+        }
+        Ok(())
     }
 
     #[cfg(feature = "deserialize")]
