@@ -6,6 +6,11 @@
 
 #![forbid(unsafe_code)]
 
+/// The allocator the server's binaries use: mimalloc (per-thread free lists; glibc's
+/// `malloc` spent much of its time consolidating chunks under many small, short-lived
+/// allocations).
+pub use mimalloc::MiMalloc as Allocator;
+
 pub mod actor_cache;
 pub mod auth;
 pub mod cli;

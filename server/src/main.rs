@@ -2,6 +2,9 @@
 
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: zoufang_server::Allocator = zoufang_server::Allocator;
+
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     let cli = zoufang_server::cli::Cli::parse();

@@ -3,6 +3,9 @@
 
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: zoufang_server::Allocator = zoufang_server::Allocator;
+
 fn main() -> std::process::ExitCode {
     let cli = zoufang_server::cli::Cli::parse();
     match actix_web::rt::System::new().block_on(zoufang_server::cli::main(cli)) {
