@@ -47,11 +47,7 @@ fn main() {
         "target: {} tablets with zero errors and p99 sync latency < 1 s\n",
         config.tablets
     );
-    let nodes: Vec<std::path::PathBuf> = std::env::var("ZOUFANG_BENCH_NODES")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_zoufang-node").to_owned())
-        .split(',')
-        .map(|n| n.trim().into())
-        .collect();
+    let nodes = zoufang_e2e::load::bench_nodes(env!("CARGO_BIN_EXE_zoufang-node"));
     for backend in backends.split(',').map(str::trim) {
         let backend = if backend == "postgres" {
             Backend::Postgres

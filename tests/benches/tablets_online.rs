@@ -86,11 +86,7 @@ async fn run_all() {
         "| database | scope | per request | merges/s | p50 ms | p95 ms | p99 ms | errors | server CPU/merge ms | of which database ms | server peak MiB |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
-    let nodes: Vec<std::path::PathBuf> =
-        env_list("ZOUFANG_BENCH_NODES", env!("CARGO_BIN_EXE_zoufang-node"))
-            .into_iter()
-            .map(Into::into)
-            .collect();
+    let nodes = zoufang_e2e::load::bench_nodes(env!("CARGO_BIN_EXE_zoufang-node"));
     for backend in env_list("ZOUFANG_BENCH_BACKENDS", "sqlite,postgres") {
         for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
             for batch in env_list("ZOUFANG_BENCH_BATCHES", "1,30") {

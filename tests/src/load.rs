@@ -319,6 +319,18 @@ impl LeanTablet {
     }
 }
 
+/// The server binaries a benchmark compares: `ZOUFANG_BENCH_NODES` (comma-separated), or
+/// `default` (the one built with the benchmark).
+pub fn bench_nodes(default: &str) -> Vec<std::path::PathBuf> {
+    std::env::var("ZOUFANG_BENCH_NODES")
+        .unwrap_or_else(|_| default.to_owned())
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(Into::into)
+        .collect()
+}
+
 /// CPU time (user + system) a process has used, from `/proc/<pid>/stat`.
 pub fn process_cpu(pid: u32) -> Duration {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {

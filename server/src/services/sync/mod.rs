@@ -150,22 +150,8 @@ async fn attempt_sync(
         docs,
     };
     let merges = pipeline::start(jobs, context.clone());
-    let concerned: Vec<DocId> = view
-        .scope
-        .keys()
-        .copied()
-        .chain(decoded.request.updates.iter().map(|u| u.doc))
-        .collect();
-    let cursor = Cursor {
-        scope: user.scope.as_str().to_owned(),
-        digest: Default::default(),
-        // Carried out completely, the request moves the device past everything it read.
-        seen_upto: if plan.digest_matches {
-            view.horizon
-        } else {
-            view.before.as_ref().map_or(0, |c| c.seen_upto)
-        },
-    };
+    let concerned = concerned(&view, decoded);
+    let cursor = cursor_after(user, &plan, &view);
     let storing = Storing {
         state,
         writer: Writer { user, device_id },
@@ -195,24 +181,9 @@ async fn attempt_sync(
             }
         },
     );
-    let outcome = match (stored, txn) {
-        (Ok(outcome), Some(txn)) => {
-            txn.commit().await?;
-            outcome
-        }
-        (stored, txn) => {
-            if let Some(txn) = txn {
-                let _ = txn.rollback().await;
-            }
-            // The documents taken out of the cache stay out: they may hold what was
-            // rolled back.
-            return Err(match stored {
-                Err(err) => err,
-                Ok(_) => ApiError::Internal("the sync transaction was not started".into()),
-            });
-        }
-    };
-    let Outcome { mut reply, .. } = outcome;
+    // On an error the documents taken out of the cache stay out: they may hold what was
+    // rolled back.
+    let Outcome { mut reply, .. } = commit(stored, txn).await?;
     let Merging { stored, docs, .. } = merging;
     for (id, region) in stored.moved {
         if let Some(entry) = meta.get_mut(&id) {
@@ -220,25 +191,96 @@ async fn attempt_sync(
         }
     }
     return_to_cache(state, meta, docs, stored.versions);
-    // Photos the device's households reference that the server does not have yet: the
-    // tablet uploads them after the documents.
-    reply.missing_blobs = match missing_before {
-        Some(missing) if !stored.evidence_changed => missing?,
-        _ if stored.evidence_changed => {
-            let unknown = view::SyncView {
-                photos_missing: None,
-                ..view.clone()
-            };
-            missing_photos(state, user, &unknown, &concerned).await?
-        }
-        _ => missing_photos(state, user, &view, &concerned).await?,
-    };
+    reply.missing_blobs = missing_after(
+        state,
+        user,
+        &view,
+        &concerned,
+        missing_before,
+        stored.evidence_changed,
+    )
+    .await?;
     reply.tasks = tasks_for(state, user, &view).await?;
     let figures = SyncFigures {
         loaded,
         ..stored.figures
     };
     Ok((encode(&reply), figures))
+}
+
+/// The documents a request concerns: what changed in its scope since its last sync, and
+/// what it sent.
+fn concerned(view: &view::SyncView, decoded: &DecodedRequest) -> Vec<DocId> {
+    view.scope
+        .keys()
+        .copied()
+        .chain(decoded.request.updates.iter().map(|u| u.doc))
+        .collect()
+}
+
+/// Where the device stands once the request is carried out completely: past everything it
+/// read when its digest matched, where it stood otherwise.
+fn cursor_after(
+    user: &AuthUser,
+    plan: &zoufang_sync::server::Plan,
+    view: &view::SyncView,
+) -> Cursor {
+    Cursor {
+        scope: user.scope.as_str().to_owned(),
+        digest: Default::default(),
+        seen_upto: if plan.digest_matches {
+            view.horizon
+        } else {
+            view.before.as_ref().map_or(0, |c| c.seen_upto)
+        },
+    }
+}
+
+/// Commits the request's transaction when everything was stored; rolls it back otherwise
+/// and returns why.
+async fn commit(
+    stored: Result<Outcome, ApiError>,
+    txn: Option<crate::store::WriteTxn>,
+) -> Result<Outcome, ApiError> {
+    match (stored, txn) {
+        (Ok(outcome), Some(txn)) => {
+            txn.commit().await?;
+            Ok(outcome)
+        }
+        (stored, txn) => {
+            if let Some(txn) = txn {
+                let _ = txn.rollback().await;
+            }
+            Err(match stored {
+                Err(err) => err,
+                Ok(_) => ApiError::Internal("the sync transaction was not started".into()),
+            })
+        }
+    }
+}
+
+/// Photos the device's households reference that the server does not have yet (the tablet
+/// uploads them after the documents): what was read alongside the merges (`before`), unless
+/// the request changed a household's evidence, then read again.
+async fn missing_after(
+    state: &AppState,
+    user: &AuthUser,
+    view: &view::SyncView,
+    concerned: &[DocId],
+    before: Option<Result<Vec<zoufang_schemas::PhotoHash>, ApiError>>,
+    evidence_changed: bool,
+) -> Result<Vec<zoufang_schemas::PhotoHash>, ApiError> {
+    match before {
+        Some(missing) if !evidence_changed => missing,
+        _ if evidence_changed => {
+            let unknown = view::SyncView {
+                photos_missing: None,
+                ..view.clone()
+            };
+            missing_photos(state, user, &unknown, concerned).await
+        }
+        _ => missing_photos(state, user, view, concerned).await,
+    }
 }
 
 /// The documents the plan loads, with their version and village: cached ones taken out
