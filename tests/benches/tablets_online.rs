@@ -64,6 +64,9 @@ struct Figures {
     errors: BTreeMap<String, usize>,
     server_cpu: Duration,
     database_cpu: Duration,
+    /// The load generator's own CPU time (this process: the tablets' edits, encoding and
+    /// HTTP), to tell how much of the machine's two cores the server could have had.
+    client_cpu: Duration,
     peak_memory: u64,
 }
 
@@ -83,9 +86,9 @@ async fn run_all() {
         "{tablets} tablets, {secs} s each; targets: single ≥ 1,000 merges/s with p99 < 250 ms and ≤ 1 ms CPU per merge; 30 per request ≥ 3,000/s at ≤ 0.3 ms; ≤ 10 % slower at a scope of 30,000\n"
     );
     println!(
-        "| database | scope | per request | merges/s | p50 ms | p95 ms | p99 ms | errors | server CPU/merge ms | of which database ms | server peak MiB |"
+        "| database | scope | per request | merges/s | p50 ms | p95 ms | p99 ms | errors | server CPU/merge ms | of which database ms | load generator CPU/merge ms | server peak MiB |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|");
     let nodes = zoufang_e2e::load::bench_nodes(env!("CARGO_BIN_EXE_zoufang-node"));
     for backend in env_list("ZOUFANG_BENCH_BACKENDS", "sqlite,postgres") {
         for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
@@ -128,7 +131,7 @@ fn print_row(backend: &str, case: Case, f: &Figures) {
             .join(", ")
     };
     println!(
-        "| {backend} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {errors} | {:.3} | {:.3} | {:.1} |",
+        "| {backend} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {errors} | {:.3} | {:.3} | {:.3} | {:.1} |",
         case.scope,
         case.batch,
         f.merges as f64 / f.elapsed.as_secs_f64(),
@@ -137,6 +140,7 @@ fn print_row(backend: &str, case: Case, f: &Figures) {
         ms(quantile(&sorted, 0.99)),
         ms(f.server_cpu + f.database_cpu) / merges,
         ms(f.database_cpu) / merges,
+        ms(f.client_cpu) / merges,
         f.peak_memory as f64 / (1024.0 * 1024.0),
     );
 }
@@ -164,7 +168,9 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
     }
     analyze(&url).await;
     let pid = server.pid;
-    let (cpu_before, db_before) = (process_cpu(pid), postgres_cpu(case));
+    let me = std::process::id();
+    let (cpu_before, db_before, client_before) =
+        (process_cpu(pid), postgres_cpu(case), process_cpu(me));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(case.secs);
     let runs = fleet.into_iter().enumerate().map(|(t, tablet)| {
@@ -182,6 +188,7 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
     let figures = Figures {
         server_cpu: process_cpu(pid) - cpu_before,
         database_cpu: postgres_cpu(case).saturating_sub(db_before),
+        client_cpu: process_cpu(me).saturating_sub(client_before),
         peak_memory: peak_memory(pid),
         elapsed,
         merges: 0,

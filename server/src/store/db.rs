@@ -4,7 +4,8 @@ use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 use zoufang_migrations::Migrator;
 
-/// Connects to PostgreSQL or SQLite (WAL, a busy timeout, NORMAL sync).
+/// Connects to PostgreSQL or SQLite (WAL, a busy timeout, NORMAL sync, temporary data in
+/// memory).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     connect_waiting(url, max_connections, Duration::from_secs(10)).await
 }
@@ -31,6 +32,10 @@ pub async fn connect_waiting(
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(15))
                 .foreign_keys(true)
+                // Savepoints keep the pages they change in a sub-journal; in memory, rather
+                // than a temporary file written and read back for every writer of a
+                // group commit.
+                .pragma("temp_store", "memory")
         });
     }
     Database::connect(options).await
@@ -39,4 +44,38 @@ pub async fn connect_waiting(
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    /// SQLite is built with the query planner stability guarantee (`.cargo/config.toml`):
+    /// without it, a statement whose plan read a bound value is compiled again whenever it
+    /// runs with other values, as the sync's reads did on every request once the
+    /// database had statistics.
+    #[tokio::test]
+    async fn sqlite_plans_do_not_depend_on_bound_values() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("qpsg.sqlite").display()
+        );
+        let db = super::connect(&url, 1).await.expect("connect");
+        let options = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await
+            .expect("compile options");
+        let options: Vec<String> = options
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).expect("option"))
+            .collect();
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "SQLite built without ENABLE_QPSG: {options:?}"
+        );
+    }
 }

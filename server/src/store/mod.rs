@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod clock;
 pub mod clues;
+mod commit_group;
 pub mod conflicts;
 mod db;
 pub mod devices;

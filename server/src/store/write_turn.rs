@@ -2,39 +2,40 @@
 //! finds the database locked sleeps and polls (its busy handler backs off up to 100 ms a
 //! try), so under load an unlucky writer waits far longer than the writes ahead of it
 //! take, and every request queued behind it waits too. Here SQLite's writers queue on one
-//! in-process lock per database file, woken in the order they came; PostgreSQL's do not
-//! queue (its rows lock one by one).
+//! in-process lock per database file, woken in the order they came, and commit in groups
+//! ([`commit_group`]); PostgreSQL's do not queue (its rows lock one by one).
 
+use super::commit_group::{self, FileTurn, Member};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    QueryResult, Statement, TransactionTrait,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
-use tokio::sync::OwnedMutexGuard;
 
-/// A write transaction, holding its database's write turn (SQLite) until it ends.
+/// A write transaction: on SQLite a savepoint in its group's transaction, holding the
+/// database's write turn until it ends (see [`commit_group`]); on PostgreSQL a
+/// transaction of its own.
 pub struct WriteTxn {
     // Dropped first: an abandoned transaction starts its rollback before the turn passes.
     txn: DatabaseTransaction,
-    turn: Option<OwnedMutexGuard<()>>,
+    member: Option<Member>,
 }
 
 impl std::fmt::Debug for WriteTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteTxn")
-            .field("turn", &self.turn.is_some())
+            .field("member", &self.member)
             .finish_non_exhaustive()
     }
 }
 
 /// The write turn of each SQLite database file this process opened.
-static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
-    LazyLock::new(Mutex::default);
+static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<FileTurn>>>> = LazyLock::new(Mutex::default);
 
 /// The turn of `db`'s file (none for PostgreSQL).
-fn turn_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
+fn turn_of(db: &DatabaseConnection) -> Option<Arc<FileTurn>> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return None;
     }
@@ -50,32 +51,48 @@ fn turn_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
 }
 
 /// Starts a transaction that will write: on SQLite once the writers before it are done,
-/// taking the write lock at once (`BEGIN IMMEDIATE`).
+/// inside their group's transaction (which took the write lock at once, `BEGIN
+/// IMMEDIATE`).
 pub async fn begin(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
-    let turn = match turn_of(db) {
-        Some(turn) => Some(turn.lock_owned().await),
-        None => None,
-    };
-    let txn = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        })
-        .await?;
-    Ok(WriteTxn { txn, turn })
+    match turn_of(db) {
+        Some(file) => {
+            let (txn, member) = commit_group::join(file, db).await?;
+            Ok(WriteTxn {
+                txn,
+                member: Some(member),
+            })
+        }
+        None => Ok(WriteTxn {
+            txn: db.begin().await?,
+            member: None,
+        }),
+    }
 }
 
 impl WriteTxn {
-    /// Commits, then passes the turn on.
+    /// Commits: on SQLite, returns once the group holding this writer's work committed.
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Self { txn, turn: _turn } = self;
-        txn.commit().await
+        let Self { txn, member } = self;
+        let own = txn.commit().await;
+        match member {
+            Some(member) => {
+                let group = member.finish().await;
+                own.and(group)
+            }
+            None => own,
+        }
     }
 
-    /// Rolls back, then passes the turn on.
+    /// Rolls back (on SQLite this writer's savepoint only), then passes the turn on.
     pub async fn rollback(self) -> Result<(), DbErr> {
-        let Self { txn, turn: _turn } = self;
-        txn.rollback().await
+        let Self { txn, member } = self;
+        let own = txn.rollback().await;
+        if let Some(member) = member {
+            // The others' work in the group is committed; this writer's outcome is its
+            // rollback's.
+            let _ = member.finish().await;
+        }
+        own
     }
 }
 
@@ -208,5 +225,105 @@ mod tests {
             .expect("insert");
         next.commit().await.expect("commit");
         assert_eq!(stored(&db).await, [2]);
+    }
+
+    /// A fresh database and a writer holding the turn, having inserted `n`.
+    async fn first_writer_holding(n: i64) -> (tempfile::TempDir, DatabaseConnection, WriteTxn) {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = with_table(dir.path()).await;
+        let first = begin(&db).await.expect("first");
+        first
+            .execute_unprepared(&format!("INSERT INTO t VALUES ({n})"))
+            .await
+            .expect("insert");
+        (dir, db, first)
+    }
+
+    /// Inserts `n` as a writer that queued behind the one holding the turn: it begins (and
+    /// waits), inserts, then commits or rolls back as `keep` says.
+    fn queued_writer(
+        db: &DatabaseConnection,
+        n: i64,
+        keep: bool,
+        events: &Arc<Mutex<Vec<String>>>,
+    ) -> tokio::task::JoinHandle<()> {
+        let (db, events) = (db.clone(), events.clone());
+        tokio::spawn(async move {
+            let txn = begin(&db).await.expect("turn");
+            txn.execute_unprepared(&format!("INSERT INTO t VALUES ({n})"))
+                .await
+                .expect("insert");
+            events.lock().expect("events").push(format!("{n} inserted"));
+            if keep {
+                txn.commit().await.expect("commit");
+            } else {
+                txn.rollback().await.expect("rollback");
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_writer_with_others_queued_commits_with_them() {
+        let (dir, db, first) = first_writer_holding(1).await;
+        let other = sqlite(dir.path()).await;
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let second = queued_writer(&db, 2, true, &events);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        first.commit().await.expect("first commit");
+        events.lock().expect("events").push("1 committed".into());
+        // The first writer's commit returned once the group with the second committed.
+        assert_eq!(
+            *events.lock().expect("events"),
+            ["2 inserted", "1 committed"]
+        );
+        assert_eq!(stored(&other).await, [1, 2]);
+        second.await.expect("second");
+    }
+
+    #[tokio::test]
+    async fn a_writer_rolling_back_in_a_group_loses_only_its_own_work() {
+        let (dir, db, first) = first_writer_holding(1).await;
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let second = queued_writer(&db, 2, false, &events);
+        let third = queued_writer(&db, 3, true, &events);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        first.commit().await.expect("first commit");
+        second.await.expect("second");
+        third.await.expect("third");
+        assert_eq!(stored(&sqlite(dir.path()).await).await, [1, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_group_whose_last_writer_is_abandoned_still_commits() {
+        let (dir, db, first) = first_writer_holding(1).await;
+        let abandoned = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let txn = begin(&db).await.expect("turn");
+                txn.execute_unprepared("INSERT INTO t VALUES (2)")
+                    .await
+                    .expect("insert");
+                // Never committed: the request went away.
+                std::future::pending::<()>().await;
+                drop(txn);
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let committing = tokio::spawn(async move { first.commit().await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        abandoned.abort();
+        let committed = tokio::time::timeout(Duration::from_secs(10), committing)
+            .await
+            .expect("the group was committed")
+            .expect("task");
+        committed.expect("first commit");
+        assert_eq!(stored(&sqlite(dir.path()).await).await, [1]);
+        // The turn passed on: the next writer gets it and commits alone.
+        let next = begin(&db).await.expect("next");
+        next.execute_unprepared("INSERT INTO t VALUES (3)")
+            .await
+            .expect("insert");
+        next.commit().await.expect("commit");
+        assert_eq!(stored(&sqlite(dir.path()).await).await, [1, 3]);
     }
 }

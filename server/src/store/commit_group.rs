@@ -1,0 +1,225 @@
+//! Group commit for SQLite's writers. Writers of one database file take turns (see
+//! [`super::write_turn`]); a writer that finishes while others wait for the turn does not
+//! commit on its own: its work is released as a savepoint inside one open transaction, the
+//! next writer carries on in that transaction, and whoever finishes with nobody waiting
+//! commits them all at once. One commit then writes the write-ahead log and invalidates
+//! the other connections' page caches once for many writers, instead of once each.
+//!
+//! A writer's commit returns only once the group's transaction committed (or failed, with
+//! that error): what it acknowledges is stored. A writer that rolls back or is abandoned
+//! loses its own savepoint only. A group left open with nobody to finish it (its last
+//! writer abandoned, or a waiter that gave up) is committed by the writers waiting on it
+//! after [`GROUP_WAIT`], or by a task the abandoned writer leaves behind.
+
+use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+
+/// Most writers committed together: a group's last writer commits even with others waiting.
+const MOST_MEMBERS: usize = 32;
+/// How long a writer waits for its group's commit before it takes the turn to commit it.
+const GROUP_WAIT: Duration = Duration::from_millis(200);
+
+/// One database file's write turn and the group of writers open under it.
+#[derive(Debug, Default)]
+pub struct FileTurn {
+    slot: Arc<Mutex<Slot>>,
+    waiting: AtomicUsize,
+}
+
+/// What the holder of the turn may use: the open group, if any.
+#[derive(Debug, Default)]
+pub struct Slot {
+    open: Option<OpenGroup>,
+}
+
+/// A transaction holding the released work of one or more writers, not committed yet.
+struct OpenGroup {
+    /// The pool whose connection holds the transaction (a group serves one pool).
+    pool: Arc<SqliteConnectOptions>,
+    outer: DatabaseTransaction,
+    members: usize,
+    done: Arc<Outcome>,
+}
+
+impl std::fmt::Debug for OpenGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenGroup")
+            .field("members", &self.members)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenGroup {
+    /// Commits the group and tells its writers how it went.
+    async fn commit(self) {
+        let result = self.outer.commit().await;
+        if let Err(err) = &result {
+            tracing::warn!(error = %err, members = self.members, "group commit failed");
+        }
+        let _ = self.done.result.set(result);
+        self.done.notify.notify_waiters();
+    }
+}
+
+/// How a group's commit went, for the writers waiting on it.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    result: OnceLock<Result<(), DbErr>>,
+    notify: Notify,
+}
+
+/// A writer's place in a group: its savepoint's parent, the turn it holds while working.
+pub struct Member {
+    file: Arc<FileTurn>,
+    done: Arc<Outcome>,
+    turn: Option<OwnedMutexGuard<Slot>>,
+}
+
+impl std::fmt::Debug for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Member")
+            .field("turn", &self.turn.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counts a writer waiting for the turn while it waits (also when it gives up waiting).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Takes `file`'s turn and joins (or opens) the group of `db`'s pool: returns the writer's
+/// own transaction, a savepoint in the group's.
+pub async fn join(
+    file: Arc<FileTurn>,
+    db: &DatabaseConnection,
+) -> Result<(DatabaseTransaction, Member), DbErr> {
+    let mut turn = {
+        let _waiting = Waiting::new(&file.waiting);
+        file.slot.clone().lock_owned().await
+    };
+    let pool = db.get_sqlite_connection_pool().connect_options();
+    // A group of another pool of the same file holds the database's write lock: it is
+    // committed first.
+    if let Some(other) = turn.open.take_if(|g| !Arc::ptr_eq(&g.pool, &pool)) {
+        other.commit().await;
+    }
+    let open = match turn.open.take() {
+        Some(open) => open,
+        None => OpenGroup {
+            pool,
+            outer: db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?,
+            members: 0,
+            done: Arc::default(),
+        },
+    };
+    let own = match open.outer.begin().await {
+        Ok(own) => own,
+        Err(err) => {
+            // The group's transaction is unusable: what it holds is committed if it can be.
+            open.commit().await;
+            return Err(err);
+        }
+    };
+    let done = open.done.clone();
+    turn.open = Some(OpenGroup {
+        members: open.members + 1,
+        ..open
+    });
+    Ok((
+        own,
+        Member {
+            file,
+            done,
+            turn: Some(turn),
+        },
+    ))
+}
+
+impl Member {
+    /// Passes the turn on once the writer's savepoint is released or rolled back: commits
+    /// the group when nobody waits for the turn (or the group is full), then waits for the
+    /// group's commit either way.
+    pub async fn finish(mut self) -> Result<(), DbErr> {
+        if let Some(mut turn) = self.turn.take() {
+            let full = turn
+                .open
+                .as_ref()
+                .is_some_and(|g| g.members >= MOST_MEMBERS);
+            if (full || self.file.waiting.load(Ordering::SeqCst) == 0)
+                && let Some(open) = turn.open.take()
+            {
+                open.commit().await;
+            }
+        }
+        self.committed().await
+    }
+
+    /// Waits for the group's commit, committing the group itself when nobody else did
+    /// within [`GROUP_WAIT`].
+    async fn committed(&self) -> Result<(), DbErr> {
+        loop {
+            let notified = self.done.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(result) = self.done.result.get() {
+                return result.clone();
+            }
+            if tokio::time::timeout(GROUP_WAIT, notified).await.is_err() {
+                commit_if_open(&self.file, &self.done).await;
+            }
+        }
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        // An abandoned writer (its savepoint rolls back as its transaction drops), or one
+        // that stopped waiting: the turn passes, and the group it leaves open is committed
+        // if nobody else does.
+        self.turn.take();
+        if self.done.result.get().is_none()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let (file, done) = (self.file.clone(), self.done.clone());
+            runtime.spawn(async move {
+                tokio::time::sleep(GROUP_WAIT).await;
+                commit_if_open(&file, &done).await;
+            });
+        }
+    }
+}
+
+/// Commits the group of `done` if it is still open.
+async fn commit_if_open(file: &FileTurn, done: &Arc<Outcome>) {
+    if done.result.get().is_some() {
+        return;
+    }
+    let mut turn = file.slot.lock().await;
+    if let Some(open) = turn.open.take_if(|g| Arc::ptr_eq(&g.done, done)) {
+        open.commit().await;
+    }
+}
