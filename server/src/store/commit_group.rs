@@ -23,6 +23,11 @@ use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
 /// Most writers committed together: a group's last writer commits even with others waiting.
 const MOST_MEMBERS: usize = 32;
+/// A group whose first writer finished this long ago is committed by the writer that
+/// finishes, even with others waiting: under steady load someone always waits, and the
+/// first writers of a group would otherwise wait for everything written after them (behind
+/// large writers most of all).
+const LONGEST_OPEN: Duration = Duration::from_millis(2);
 /// How long a writer waits for its group's commit before it takes the turn to commit it.
 const GROUP_WAIT: Duration = Duration::from_millis(200);
 
@@ -45,6 +50,8 @@ struct OpenGroup {
     pool: Arc<SqliteConnectOptions>,
     outer: DatabaseTransaction,
     members: usize,
+    /// When its first writer finished.
+    first_done: Option<std::time::Instant>,
     done: Arc<Outcome>,
 }
 
@@ -133,6 +140,7 @@ pub async fn join(
                 })
                 .await?,
             members: 0,
+            first_done: None,
             done: Arc::default(),
         },
     };
@@ -161,14 +169,14 @@ pub async fn join(
 
 impl Member {
     /// Passes the turn on once the writer's savepoint is released or rolled back: commits
-    /// the group when nobody waits for the turn (or the group is full), then waits for the
-    /// group's commit either way.
+    /// the group when nobody waits for the turn (or the group is full, or its first writer
+    /// finished [`LONGEST_OPEN`] ago), then waits for the group's commit either way.
     pub async fn finish(mut self) -> Result<(), DbErr> {
         if let Some(mut turn) = self.turn.take() {
-            let full = turn
-                .open
-                .as_ref()
-                .is_some_and(|g| g.members >= MOST_MEMBERS);
+            let full = turn.open.as_mut().is_some_and(|g| {
+                let first_done = *g.first_done.get_or_insert_with(std::time::Instant::now);
+                g.members >= MOST_MEMBERS || first_done.elapsed() >= LONGEST_OPEN
+            });
             if (full || self.file.waiting.load(Ordering::SeqCst) == 0)
                 && let Some(open) = turn.open.take()
             {

@@ -45,37 +45,3 @@ pub async fn connect_waiting(
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
-
-#[cfg(test)]
-mod tests {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
-
-    /// SQLite is built with the query planner stability guarantee (`.cargo/config.toml`):
-    /// without it, a statement whose plan read a bound value is compiled again whenever it
-    /// runs with other values, as the sync's reads did on every request once the
-    /// database had statistics.
-    #[tokio::test]
-    async fn sqlite_plans_do_not_depend_on_bound_values() {
-        let dir = tempfile::tempdir().expect("dir");
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("qpsg.sqlite").display()
-        );
-        let db = super::connect(&url, 1).await.expect("connect");
-        let options = db
-            .query_all_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "PRAGMA compile_options",
-            ))
-            .await
-            .expect("compile options");
-        let options: Vec<String> = options
-            .iter()
-            .map(|r| r.try_get_by_index::<String>(0).expect("option"))
-            .collect();
-        assert!(
-            options.iter().any(|o| o == "ENABLE_QPSG"),
-            "SQLite built without ENABLE_QPSG: {options:?}"
-        );
-    }
-}
