@@ -64,6 +64,25 @@ impl std::fmt::Debug for OpenGroup {
 }
 
 impl OpenGroup {
+    /// Opens a group on a connection of `db`, taking the write lock at once.
+    async fn begin(
+        db: &DatabaseConnection,
+        pool: Arc<SqliteConnectOptions>,
+    ) -> Result<Self, DbErr> {
+        Ok(Self {
+            pool,
+            outer: db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?,
+            members: 0,
+            first_done: None,
+            done: Arc::default(),
+        })
+    }
+
     /// Commits the group and tells its writers how it went.
     async fn commit(self) {
         let result = self.outer.commit().await;
@@ -113,50 +132,44 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// Takes `file`'s turn and joins (or opens) the group of `db`'s pool: returns the writer's
-/// own transaction, a savepoint in the group's.
+/// Takes `file`'s turn and joins (or opens) the group of `db`'s pool, whose connect
+/// options are `pool`: returns the writer's own transaction, a savepoint in the group's.
 pub async fn join(
     file: Arc<FileTurn>,
     db: &DatabaseConnection,
+    pool: Arc<SqliteConnectOptions>,
 ) -> Result<(DatabaseTransaction, Member), DbErr> {
     let mut turn = {
         let _waiting = Waiting::new(&file.waiting);
         file.slot.clone().lock_owned().await
     };
-    let pool = db.get_sqlite_connection_pool().connect_options();
     // A group of another pool of the same file holds the database's write lock: it is
     // committed first.
     if let Some(other) = turn.open.take_if(|g| !Arc::ptr_eq(&g.pool, &pool)) {
         other.commit().await;
     }
-    let open = match turn.open.take() {
-        Some(open) => open,
-        None => OpenGroup {
-            pool,
-            outer: db
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                    ..TransactionOptions::default()
-                })
-                .await?,
-            members: 0,
-            first_done: None,
-            done: Arc::default(),
-        },
+    if turn.open.is_none() {
+        turn.open = Some(OpenGroup::begin(db, pool).await?);
+    }
+    let begun = match turn.open.as_ref() {
+        Some(open) => open.outer.begin().await,
+        None => return Err(DbErr::Custom("the write group was not opened".into())),
     };
-    let own = match open.outer.begin().await {
+    let own = match begun {
         Ok(own) => own,
         Err(err) => {
             // The group's transaction is unusable: what it holds is committed if it can be.
-            open.commit().await;
+            if let Some(open) = turn.open.take() {
+                open.commit().await;
+            }
             return Err(err);
         }
     };
-    let done = open.done.clone();
-    turn.open = Some(OpenGroup {
-        members: open.members + 1,
-        ..open
-    });
+    let mut done = Arc::default();
+    if let Some(open) = turn.open.as_mut() {
+        open.members += 1;
+        done = open.done.clone();
+    }
     Ok((
         own,
         Member {

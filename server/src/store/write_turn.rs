@@ -6,6 +6,7 @@
 //! ([`commit_group`]); PostgreSQL's do not queue (its rows lock one by one).
 
 use super::commit_group::{self, FileTurn, Member};
+use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
     QueryResult, Statement, TransactionTrait,
@@ -34,20 +35,24 @@ impl std::fmt::Debug for WriteTxn {
 /// The write turn of each SQLite database file this process opened.
 static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<FileTurn>>>> = LazyLock::new(Mutex::default);
 
-/// The turn of `db`'s file (none for PostgreSQL).
-fn turn_of(db: &DatabaseConnection) -> Option<Arc<FileTurn>> {
+/// The turn of `db`'s file and the pool's connect options, which tell its groups apart
+/// (none for PostgreSQL).
+fn turn_of(db: &DatabaseConnection) -> Option<(Arc<FileTurn>, Arc<SqliteConnectOptions>)> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return None;
     }
     let options = db.get_sqlite_connection_pool().connect_options();
-    let file = options.get_filename();
     let mut turns = TURNS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(turn) = turns.get(file) {
-        return Some(turn.clone());
-    }
-    Some(turns.entry(file.to_path_buf()).or_default().clone())
+    let turn = match turns.get(options.get_filename()) {
+        Some(turn) => turn.clone(),
+        None => turns
+            .entry(options.get_filename().to_path_buf())
+            .or_default()
+            .clone(),
+    };
+    Some((turn, options))
 }
 
 /// Starts a transaction that will write: on SQLite once the writers before it are done,
@@ -55,8 +60,8 @@ fn turn_of(db: &DatabaseConnection) -> Option<Arc<FileTurn>> {
 /// IMMEDIATE`).
 pub async fn begin(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     match turn_of(db) {
-        Some(file) => {
-            let (txn, member) = commit_group::join(file, db).await?;
+        Some((file, pool)) => {
+            let (txn, member) = commit_group::join(file, db, pool).await?;
             Ok(WriteTxn {
                 txn,
                 member: Some(member),
