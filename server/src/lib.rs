@@ -8,7 +8,8 @@
 
 /// The allocator the server's binaries use: mimalloc (per-thread free lists; glibc's
 /// `malloc` spent much of its time consolidating chunks under many small, short-lived
-/// allocations).
+/// allocations). Built with its `override` feature, it also serves the C library's `malloc`
+/// and `free`, which SQLite calls.
 pub use mimalloc::MiMalloc as Allocator;
 
 pub mod actor_cache;

@@ -4,7 +4,7 @@
 //! spends its time on the server's work, not its own; and CPU and memory readings of
 //! processes from `/proc`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use zoufang_schemas::wire::{self, Digest, DocId, Head, SyncReply};
 use zoufang_sync::HouseholdDoc;
@@ -22,6 +22,9 @@ pub struct LeanTablet {
     actor: ActorId,
     docs: BTreeMap<DocId, HouseholdDoc>,
     synced: BTreeMap<DocId, Vec<Head>>,
+    /// Households changed since the server last acknowledged or sent them: a request looks
+    /// at these, not at every household it holds.
+    edited: BTreeSet<DocId>,
     digest: Digest,
     gzip: bool,
 }
@@ -59,6 +62,7 @@ impl LeanTablet {
             actor,
             docs: BTreeMap::new(),
             synced: others.clone(),
+            edited: BTreeSet::new(),
             digest: zoufang_sync::heads::held_digest(others),
             gzip: false,
         }
@@ -122,6 +126,7 @@ impl LeanTablet {
         }
         self.digest.toggle(household, &before);
         self.digest.toggle(household, &doc.heads());
+        self.edited.insert(*household);
         true
     }
 
@@ -151,9 +156,10 @@ impl LeanTablet {
     /// `with_held` (the first sync, naming the pairs it holds without documents).
     pub fn request(&self, with_held: bool) -> wire::SyncRequest {
         let updates = self
-            .docs
+            .edited
             .iter()
-            .filter_map(|(id, doc)| {
+            .filter_map(|id| {
+                let doc = self.docs.get(id)?;
                 let synced = self.synced.get(id)?;
                 let heads = doc.heads();
                 (canonical(synced) != heads).then(|| wire::DocUpdate {
@@ -191,6 +197,9 @@ impl LeanTablet {
     pub fn receive(&mut self, request: &wire::SyncRequest, reply: SyncReply) -> usize {
         for update in &request.updates {
             self.synced.insert(update.doc, update.heads.clone());
+            if self.heads(&update.doc).as_ref() == Some(&update.heads) {
+                self.edited.remove(&update.doc);
+            }
         }
         let refused = reply.refused.len();
         for refusal in reply.refused {
@@ -208,6 +217,9 @@ impl LeanTablet {
         for changes in reply.changes {
             let bytes: Vec<Vec<u8>> = changes.changes.into_iter().map(|b| b.into_vec()).collect();
             self.change(&changes.doc, |doc| doc.apply_changes(&bytes).is_ok());
+            if self.heads(&changes.doc).as_ref() == Some(&changes.heads) {
+                self.edited.remove(&changes.doc);
+            }
             self.synced.insert(changes.doc, changes.heads);
         }
         refused
@@ -223,6 +235,11 @@ impl LeanTablet {
             self.digest.toggle(&id, &before);
         }
         self.digest.toggle(&id, &doc.heads());
+        if canonical(&heads) != doc.heads() {
+            self.edited.insert(id);
+        } else {
+            self.edited.remove(&id);
+        }
         self.docs.insert(id, doc);
         self.synced.insert(id, heads);
     }
