@@ -1,5 +1,6 @@
-//! Writes sent together: a script's statements run in order and count together, one that
-//! fails leaves nothing once its transaction rolls back; the audit chainer chains hundreds
+//! Writes sent together: a script's statements run in order and count together (on
+//! PostgreSQL, writes to other tables joined in one statement, a later statement still
+//! seeing what they wrote), one that fails leaves nothing once its transaction rolls back; the audit chainer chains hundreds
 //! of entries a few statements at a time and the chain verifies, with tampering found.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
@@ -61,6 +62,52 @@ on_both_databases! {
         txn.rollback().await.unwrap();
         assert_eq!(count(db, "SELECT COUNT(*) FROM script_probe").await, 2);
         assert_eq!(count(db, "SELECT COUNT(*) FROM script_probe WHERE k IN ('c', 'd')").await, 0);
+        app.teardown().await;
+    }
+
+    async fn writes_to_other_tables_go_together_and_later_ones_see_them(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let db = &app.state.db;
+        let backend = db.get_database_backend();
+        for table in ["script_probe", "script_other"] {
+            db.execute_raw(Statement::from_string(backend, format!("CREATE TABLE {table} (k TEXT PRIMARY KEY, v BIGINT NOT NULL)")))
+                .await
+                .unwrap();
+        }
+        let sql = |postgres: &str, sqlite: &str| match backend {
+            sea_orm::DbBackend::Postgres => postgres.to_owned(),
+            _ => sqlite.to_owned(),
+        };
+        let mut script = Script::new(backend);
+        script.push(insert(backend, "a", 1));
+        script.push(Statement::from_sql_and_values(
+            backend,
+            sql("INSERT INTO script_other (k, v) VALUES ($1, $2)", "INSERT INTO script_other (k, v) VALUES (?, ?)"),
+            ["x".into(), 7i64.into()],
+        ));
+        // A row already there: nothing changed, nothing counted.
+        script.push(Statement::from_sql_and_values(
+            backend,
+            sql(
+                "INSERT INTO script_other (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING",
+                "INSERT INTO script_other (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING",
+            ),
+            ["x".into(), 9i64.into()],
+        ));
+        // Reads what the statements before it wrote to another table.
+        script.push(Statement::from_sql_and_values(
+            backend,
+            sql(
+                "UPDATE script_probe SET v = v + (SELECT v FROM script_other WHERE k = $1)",
+                "UPDATE script_probe SET v = v + (SELECT v FROM script_other WHERE k = ?)",
+            ),
+            ["x".into()],
+        ));
+        script.push(insert(backend, "b", 2));
+        assert_eq!(script.run(db).await.unwrap(), 4, "three inserted rows and one updated");
+        assert_eq!(count(db, "SELECT v FROM script_probe WHERE k = 'a'").await, 8);
+        assert_eq!(count(db, "SELECT v FROM script_other WHERE k = 'x'").await, 7);
+        assert_eq!(count(db, "SELECT v FROM script_probe WHERE k = 'b'").await, 2);
         app.teardown().await;
     }
 

@@ -1,10 +1,14 @@
 //! Statements sent together. SQLite runs in the server's process, each statement handed to
 //! the connection's thread and its answer handed back (two thread wake-ups, more than the
 //! statement itself costs for a one-row write): a script goes over as one multi-statement
-//! query, a single hand-off. PostgreSQL gets its statements one after the other, as before.
+//! query, a single hand-off. PostgreSQL cannot take several statements with parameters in
+//! one message: consecutive writes to different tables go as one statement of
+//! data-modifying `WITH` parts, one round trip (see [`postgres`]).
 //!
 //! For writes whose individual outcome nobody reads: the script reports the rows all its
 //! statements changed, summed.
+
+mod postgres;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryTrait, Statement, Value};
 
@@ -52,6 +56,9 @@ impl Script {
                 .execute_raw(joined(self.statements))
                 .await?
                 .rows_affected());
+        }
+        if self.backend == DbBackend::Postgres && self.statements.len() > 1 {
+            return postgres::run(db, self.statements).await;
         }
         let mut changed = 0;
         for statement in self.statements {
