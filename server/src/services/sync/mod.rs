@@ -129,14 +129,8 @@ async fn attempt_sync(
     let view = view::load(state, user, device_id, decoded, cursor).await?;
     let mut plan = plan(decoded, &view.scope, &view.known);
     refuse_scope_probing(state, &plan)?;
-    // Newly assigned documents whose stored snapshot is current go out as stored, without
-    // being loaded: a first download costs no merge work and little memory.
-    let whole = documents::current_snapshots(&state.db, &plan.assign).await?;
-    for sent in &whole {
-        plan.load.remove(&sent.doc);
-        plan.assign.remove(&sent.doc);
-    }
-    let (mut meta, mut docs) = load_documents(state, &plan, &view).await?;
+    let whole = stored_as_they_are(state, &mut plan).await?;
+    let (meta, mut docs) = load_documents(state, &plan, &view).await?;
     let Updates { order, pending } = updates(&plan, decoded);
     let jobs: Vec<MergeJob> = pending
         .into_iter()
@@ -185,12 +179,7 @@ async fn attempt_sync(
     // rolled back.
     let Outcome { mut reply, .. } = commit(stored, txn).await?;
     let Merging { stored, docs, .. } = merging;
-    for (id, region) in stored.moved {
-        if let Some(entry) = meta.get_mut(&id) {
-            entry.1 = region;
-        }
-    }
-    return_to_cache(state, meta, docs, stored.versions);
+    return_to_cache(state, meta, docs, stored.versions, stored.moved);
     reply.missing_blobs = missing_after(
         state,
         user,
@@ -312,14 +301,35 @@ async fn load_documents(
     Ok((meta, docs))
 }
 
+/// Newly assigned documents whose stored snapshot is current go out as stored, without
+/// being loaded: a first download costs no merge work and little memory. They leave the
+/// plan's documents to load and assign.
+async fn stored_as_they_are(
+    state: &AppState,
+    plan: &mut zoufang_sync::server::Plan,
+) -> Result<Vec<zoufang_schemas::wire::WholeDoc>, ApiError> {
+    let whole = documents::current_snapshots(&state.db, &plan.assign).await?;
+    for sent in &whole {
+        plan.load.remove(&sent.doc);
+        plan.assign.remove(&sent.doc);
+    }
+    Ok(whole)
+}
+
 /// Every loaded document goes back into the cache once committed: merged ones at their
-/// new version.
+/// new version, moved ones in their new village.
 fn return_to_cache(
     state: &AppState,
     mut meta: Meta,
     docs: BTreeMap<DocId, Automerge>,
     versions: Vec<(DocId, i64)>,
+    moved: Vec<(DocId, String)>,
 ) {
+    for (id, region) in moved {
+        if let Some(entry) = meta.get_mut(&id) {
+            entry.1 = region;
+        }
+    }
     let versions: BTreeMap<DocId, i64> = versions.into_iter().collect();
     for (id, doc) in docs {
         if let Some((version, region_code)) = meta.remove(&id) {
