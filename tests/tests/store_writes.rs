@@ -20,6 +20,22 @@ async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
+/// A statement written with PostgreSQL's numbered parameters, as `backend` takes it (`?` on
+/// SQLite, where parameters bind in order).
+fn bound<const N: usize>(
+    backend: sea_orm::DbBackend,
+    postgres: &str,
+    values: [sea_orm::Value; N],
+) -> Statement {
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => postgres.to_owned(),
+        _ => (1..=N).rev().fold(postgres.to_owned(), |sql, n| {
+            sql.replace(&format!("${n}"), "?")
+        }),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 fn insert(backend: sea_orm::DbBackend, key: &str, value: i64) -> Statement {
     let sql = match backend {
         sea_orm::DbBackend::Postgres => "INSERT INTO script_probe (k, v) VALUES ($1, $2)",
@@ -74,33 +90,19 @@ on_both_databases! {
                 .await
                 .unwrap();
         }
-        let sql = |postgres: &str, sqlite: &str| match backend {
-            sea_orm::DbBackend::Postgres => postgres.to_owned(),
-            _ => sqlite.to_owned(),
-        };
         let mut script = Script::new(backend);
         script.push(insert(backend, "a", 1));
-        script.push(Statement::from_sql_and_values(
-            backend,
-            sql("INSERT INTO script_other (k, v) VALUES ($1, $2)", "INSERT INTO script_other (k, v) VALUES (?, ?)"),
-            ["x".into(), 7i64.into()],
-        ));
+        script.push(bound(backend, "INSERT INTO script_other (k, v) VALUES ($1, $2)", ["x".into(), 7i64.into()]));
         // A row already there: nothing changed, nothing counted.
-        script.push(Statement::from_sql_and_values(
+        script.push(bound(
             backend,
-            sql(
-                "INSERT INTO script_other (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING",
-                "INSERT INTO script_other (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING",
-            ),
+            "INSERT INTO script_other (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING",
             ["x".into(), 9i64.into()],
         ));
         // Reads what the statements before it wrote to another table.
-        script.push(Statement::from_sql_and_values(
+        script.push(bound(
             backend,
-            sql(
-                "UPDATE script_probe SET v = v + (SELECT v FROM script_other WHERE k = $1)",
-                "UPDATE script_probe SET v = v + (SELECT v FROM script_other WHERE k = ?)",
-            ),
+            "UPDATE script_probe SET v = v + (SELECT v FROM script_other WHERE k = $1)",
             ["x".into()],
         ));
         script.push(insert(backend, "b", 2));

@@ -38,7 +38,10 @@ pub(super) async fn run<C: ConnectionTrait>(
 /// The table a plain write changes (`None`: not a plain write, it runs alone).
 fn written_table(sql: &str) -> Option<String> {
     let sql = sql.trim_start();
-    let upper = sql.get(..12)?.to_ascii_uppercase();
+    let upper = sql.to_ascii_uppercase();
+    if upper.contains("RETURNING") {
+        return None;
+    }
     let rest = if upper.starts_with("INSERT INTO ") || upper.starts_with("DELETE FROM ") {
         &sql[12..]
     } else if upper.starts_with("UPDATE ") {
@@ -46,9 +49,6 @@ fn written_table(sql: &str) -> Option<String> {
     } else {
         return None;
     };
-    if sql.to_ascii_uppercase().contains("RETURNING") {
-        return None;
-    }
     let table: String = rest
         .trim_start()
         .chars()
@@ -76,12 +76,9 @@ fn groups(statements: Vec<Statement>) -> Vec<Vec<Statement>> {
         let table = written_table(&statement.sql);
         // A part sees none of the others' writes: a statement naming a table written
         // before it in the group (reading it, say) starts the next group.
-        let joins = match (&table, groups.last()) {
-            (Some(_), Some(_)) => {
-                !tables.is_empty() && !tables.iter().any(|t| names(&statement.sql, t))
-            }
-            _ => false,
-        };
+        let joins = table.is_some()
+            && !tables.is_empty()
+            && !tables.iter().any(|t| names(&statement.sql, t));
         if !joins {
             groups.push(Vec::new());
             tables.clear();
@@ -176,32 +173,21 @@ mod tests {
 
     #[test]
     fn only_plain_writes_name_their_table() {
-        assert_eq!(
-            written_table("INSERT INTO \"audit_log\" (a) VALUES ($1)").as_deref(),
-            Some("audit_log")
-        );
-        assert_eq!(
-            written_table("  update device_docs SET x = 1").as_deref(),
-            Some("device_docs")
-        );
-        assert_eq!(
-            written_table("DELETE FROM \"t\" WHERE a = $1").as_deref(),
-            Some("t")
-        );
-        assert_eq!(
-            written_table("INSERT INTO t(a) VALUES (1)").as_deref(),
-            Some("t")
-        );
-        assert_eq!(
-            written_table("WITH v AS (VALUES (1)) UPDATE t SET a = 1"),
-            None
-        );
-        assert_eq!(
-            written_table("INSERT INTO t (a) VALUES (1) RETURNING id"),
-            None
-        );
-        assert_eq!(written_table("SELECT 1"), None);
-        assert_eq!(written_table("BEGIN"), None);
+        for (sql, table) in [
+            (
+                "INSERT INTO \"audit_log\" (a) VALUES ($1)",
+                Some("audit_log"),
+            ),
+            ("  update device_docs SET x = 1", Some("device_docs")),
+            ("DELETE FROM \"t\" WHERE a = $1", Some("t")),
+            ("INSERT INTO t(a) VALUES (1)", Some("t")),
+            ("WITH v AS (VALUES (1)) UPDATE t SET a = 1", None),
+            ("INSERT INTO t (a) VALUES (1) RETURNING id", None),
+            ("SELECT 1", None),
+            ("BEGIN", None),
+        ] {
+            assert_eq!(written_table(sql).as_deref(), table, "{sql}");
+        }
     }
 
     #[test]
