@@ -1,13 +1,16 @@
 //! Writes sent together: a script's statements run in order and count together (on
 //! PostgreSQL, writes to other tables joined in one statement, a later statement still
-//! seeing what they wrote), one that fails leaves nothing once its transaction rolls back; the audit chainer chains hundreds
-//! of entries a few statements at a time and the chain verifies, with tampering found.
+//! seeing what they wrote), one that fails leaves nothing once its transaction rolls back;
+//! documents advanced with a writer's last script, one that moved on since it was read
+//! failing the script; the audit chainer chains hundreds of entries a few statements at a
+//! time and the chain verifies, with tampering found.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use zoufang_e2e::{TestApp, on_both_databases};
 use zoufang_server::store::audit::{self, Event};
+use zoufang_server::store::documents;
 use zoufang_server::store::script::Script;
 
 async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
@@ -110,6 +113,51 @@ on_both_databases! {
         assert_eq!(count(db, "SELECT v FROM script_probe WHERE k = 'a'").await, 8);
         assert_eq!(count(db, "SELECT v FROM script_other WHERE k = 'x'").await, 7);
         assert_eq!(count(db, "SELECT v FROM script_probe WHERE k = 'b'").await, 2);
+        app.teardown().await;
+    }
+
+    async fn documents_advance_with_the_last_script_unless_one_moved_on(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let db = &app.state.db;
+        let backend = db.get_database_backend();
+        let row = db
+            .query_one_raw(Statement::from_string(backend, "SELECT doc_id, version FROM documents ORDER BY doc_id LIMIT 1"))
+            .await
+            .unwrap()
+            .unwrap();
+        let key: String = row.try_get("", "doc_id").unwrap();
+        let version: i64 = row.try_get("", "version").unwrap();
+        let id = zoufang_schemas::wire::DocId::parse(&key).unwrap();
+        let heads = [zoufang_schemas::wire::Head([7u8; 32])];
+        let version_now = format!("SELECT version FROM documents WHERE doc_id = '{key}'");
+
+        // Read at an older version: the script fails, says why, and leaves nothing once
+        // rolled back (the statement before it included).
+        let txn = zoufang_server::store::begin_write(db).await.unwrap();
+        let mut script = Script::new(backend);
+        script.push(bound(backend, "CREATE TABLE advance_probe (k BIGINT)", []));
+        documents::advance_into(&mut script, &[(id, version - 1, &heads, 1)]);
+        let err = txn.run_closing(script).await.unwrap_err();
+        assert!(documents::moved_meanwhile(&err), "{err}");
+        txn.rollback().await.unwrap();
+        assert_eq!(count(db, &version_now).await, version);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM documents WHERE heads LIKE '%0707%'").await, 0);
+
+        // At the version read: advanced to the heads, with the writes before it.
+        let txn = zoufang_server::store::begin_write(db).await.unwrap();
+        let mut script = Script::new(backend);
+        script.push(bound(backend, "CREATE TABLE advance_probe (k BIGINT)", []));
+        documents::advance_into(&mut script, &[(id, version, &heads, 1)]);
+        txn.run_closing(script).await.unwrap();
+        // The writer's work ended with its last script: nothing more is written in it.
+        if backend == sea_orm::DbBackend::Sqlite {
+            let late = txn.execute_unprepared("INSERT INTO advance_probe VALUES (1)").await;
+            assert!(late.is_err(), "a write after the last script was refused");
+        }
+        txn.commit().await.unwrap();
+        assert_eq!(count(db, &version_now).await, version + 1);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM documents WHERE heads LIKE '%0707%'").await, 1);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM advance_probe").await, 0);
         app.teardown().await;
     }
 

@@ -9,9 +9,9 @@ use crate::error::{ApiError, StoreError};
 use crate::services::documents::load_at;
 use crate::services::projection;
 use crate::state::AppState;
+use crate::store::WriteTxn;
 use crate::store::audit::{self, Event};
 use crate::store::documents::{self, LoadedDoc, Origin};
-use sea_orm::DatabaseTransaction;
 use zoufang_schemas::HouseholdRecord;
 use zoufang_schemas::wire::{DocId, Head};
 use zoufang_sync::server::AppliedChange;
@@ -49,7 +49,7 @@ pub async fn write<T>(
     doc_id: &DocId,
     by: WrittenBy,
     edit: impl Fn(&mut Editor<'_, '_>) -> Result<(), DocError>,
-    alongside: impl AsyncFn(&DatabaseTransaction, &Written) -> Result<T, ApiError>,
+    alongside: impl AsyncFn(&WriteTxn, &Written) -> Result<T, ApiError>,
     event: Event<'_>,
 ) -> Result<T, ApiError> {
     for attempt in 1..=ATTEMPTS {
@@ -68,7 +68,7 @@ async fn attempt_write<T>(
     doc_id: &DocId,
     by: WrittenBy,
     edit: &impl Fn(&mut Editor<'_, '_>) -> Result<(), DocError>,
-    alongside: &impl AsyncFn(&DatabaseTransaction, &Written) -> Result<T, ApiError>,
+    alongside: &impl AsyncFn(&WriteTxn, &Written) -> Result<T, ApiError>,
     event: Event<'_>,
 ) -> Result<T, ApiError> {
     let loaded = load_at(state, &state.db, doc_id, None)
@@ -132,11 +132,7 @@ pub fn stage(
 
 /// Stores a staged edit in `txn` (the version checked, projected); returns the new
 /// version. Contention is `Unavailable`: reload and stage again.
-pub async fn store_staged(
-    txn: &DatabaseTransaction,
-    staged: &Staged,
-    by: WrittenBy,
-) -> Result<i64, ApiError> {
+pub async fn store_staged(txn: &WriteTxn, staged: &Staged, by: WrittenBy) -> Result<i64, ApiError> {
     store_changes(txn, &staged.loaded, &staged.written, &staged.changes, by).await
 }
 
@@ -173,7 +169,7 @@ fn applied_since(
 /// Appends the changes (the version checked) and projects the record; returns the new
 /// version.
 async fn store_changes(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     loaded: &LoadedDoc,
     written: &Written,
     changes: &[AppliedChange],

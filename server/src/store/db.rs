@@ -36,6 +36,9 @@ pub async fn connect_waiting(
                 // than a temporary file written and read back for every writer of a
                 // group commit.
                 .pragma("temp_store", "memory")
+                // Checkpoints run after group commits, on another connection, not inside
+                // whichever commit fills the log (see `commit_group::checkpoints`).
+                .pragma("wal_autocheckpoint", "0")
         });
     }
     Database::connect(options).await

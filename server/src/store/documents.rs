@@ -501,42 +501,98 @@ pub async fn advance_many<C: ConnectionTrait>(
     db: &C,
     docs: &[(DocId, i64, &[Head], usize)],
 ) -> Result<(), StoreError> {
-    use sea_orm::Statement;
     let backend = db.get_database_backend();
-    let updated = now();
     // SQLite's clock moves on in the same round trip as the first chunk's update (it
     // changes exactly one row, counted below).
     let mut tick = super::clock::tick_statement(backend);
-    let stamp = super::clock::stamp_sql(backend);
     for chunk in super::shaped(docs, INSERT_CHUNK) {
-        let rows = super::values_rows(backend, chunk.len(), &["", "", "BIGINT", "INTEGER"]);
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 4);
-        for (id, version, heads, added) in chunk {
-            values.extend([
-                doc_key(id).into(),
-                heads_to_text(heads).into(),
-                (*version).into(),
-                (*added as i32).into(),
-            ]);
-        }
-        let sql = format!(
-            "WITH v(doc_id, heads, version, added) AS (VALUES {rows}) \
-             UPDATE documents SET heads = v.heads, version = documents.version + 1, \
-             changes_since_snapshot = documents.changes_since_snapshot + v.added, updated_at = {updated}, \
-             change_seq = {stamp} \
-             FROM v WHERE documents.doc_id = v.doc_id AND documents.version = v.version"
-        );
         let mut script = Script::new(backend);
         let ticked = tick.take().is_some_and(|t| {
             script.push(t);
             true
         });
-        script.push(Statement::from_sql_and_values(backend, sql, values));
+        script.push(advancing(backend, chunk, Checked::ByCount));
         if script.run(db).await? != (chunk.len() + usize::from(ticked)) as u64 {
             return Err(StoreError::Contention);
         }
     }
     Ok(())
+}
+
+/// [`advance_many`] as statements added to `script`, for SQLite, where they can go with
+/// the writer's other writes: a document no longer at the version read fails the
+/// statement, and with it the script ([`moved_meanwhile`] tells that failure).
+pub fn advance_into(script: &mut Script, docs: &[(DocId, i64, &[Head], usize)]) {
+    let backend = script.backend();
+    if let Some(tick) = super::clock::tick_statement(backend) {
+        script.push(tick);
+    }
+    for chunk in super::shaped(docs, INSERT_CHUNK) {
+        script.push(advancing(backend, chunk, Checked::ByFailure));
+    }
+}
+
+/// Whether `err` is [`advance_into`]'s statement finding a document that moved on since
+/// it was read: the script it was in failed, and the writer should read and merge again.
+pub fn moved_meanwhile(err: &sea_orm::DbErr) -> bool {
+    let text = err.to_string();
+    // SQLite's words, and PostgreSQL's.
+    text.contains("NOT NULL constraint failed: documents.version")
+        || text.contains(r#"column "version" of relation "documents" violates not-null"#)
+}
+
+/// How an advancing statement reports a document that moved on since it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checked {
+    /// It leaves the document alone: fewer rows change than it names.
+    ByCount,
+    /// It writes no version there, which the column refuses: the statement fails.
+    ByFailure,
+}
+
+/// The statement advancing `chunk`'s documents to their heads, each if still at the version
+/// read (see [`Checked`]).
+fn advancing(
+    backend: sea_orm::DbBackend,
+    chunk: &[(DocId, i64, &[Head], usize)],
+    checked: Checked,
+) -> sea_orm::Statement {
+    let rows = super::values_rows(backend, chunk.len(), &["", "", "BIGINT", "INTEGER"]);
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 4 + 1);
+    for (id, version, heads, added) in chunk {
+        values.extend([
+            doc_key(id).into(),
+            heads_to_text(heads).into(),
+            (*version).into(),
+            (*added as i32).into(),
+        ]);
+    }
+    let (version, condition) = match checked {
+        Checked::ByCount => (
+            "documents.version + 1",
+            " AND documents.version = v.version",
+        ),
+        Checked::ByFailure => (
+            "CASE WHEN documents.version = v.version THEN documents.version + 1 END",
+            "",
+        ),
+    };
+    let stamp = super::clock::stamp_sql(backend);
+    // Bound, not written into the text: the statement's text stays the same from one
+    // second to the next, and compiled once.
+    let updated = match backend {
+        sea_orm::DbBackend::Postgres => format!("${}", values.len() + 1),
+        _ => "?".to_owned(),
+    };
+    values.push(now().into());
+    let sql = format!(
+        "WITH v(doc_id, heads, version, added) AS (VALUES {rows}) \
+         UPDATE documents SET heads = v.heads, version = {version}, \
+         changes_since_snapshot = documents.changes_since_snapshot + v.added, \
+         updated_at = {updated}, change_seq = {stamp} \
+         FROM v WHERE documents.doc_id = v.doc_id{condition}"
+    );
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Moves a document to another village, with everything keyed by its village: its photo

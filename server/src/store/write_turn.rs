@@ -6,6 +6,7 @@
 //! ([`commit_group`]); PostgreSQL's do not queue (its rows lock one by one).
 
 use super::commit_group::{self, FileTurn, Member};
+use super::script::Script;
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
@@ -17,19 +18,15 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 /// A write transaction: on SQLite a savepoint in its group's transaction, holding the
 /// database's write turn until it ends (see [`commit_group`]); on PostgreSQL a
-/// transaction of its own.
-pub struct WriteTxn {
-    // Dropped first: an abandoned transaction starts its rollback before the turn passes.
-    txn: DatabaseTransaction,
-    member: Option<Member>,
-}
+/// transaction of its own. Statements go through it as through any connection; a writer
+/// that knows which script is its last sends it with [`WriteTxn::run_closing`].
+#[derive(Debug)]
+pub struct WriteTxn(Writer);
 
-impl std::fmt::Debug for WriteTxn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WriteTxn")
-            .field("member", &self.member)
-            .finish_non_exhaustive()
-    }
+#[derive(Debug)]
+enum Writer {
+    Grouped(Member),
+    Own(DatabaseTransaction),
 }
 
 /// The write turn of each SQLite database file this process opened.
@@ -59,84 +56,88 @@ fn turn_of(db: &DatabaseConnection) -> Option<(Arc<FileTurn>, Arc<SqliteConnectO
 /// inside their group's transaction (which took the write lock at once, `BEGIN
 /// IMMEDIATE`).
 pub async fn begin(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
-    match turn_of(db) {
-        Some((file, pool)) => {
-            let (txn, member) = commit_group::join(file, db, pool).await?;
-            Ok(WriteTxn {
-                txn,
-                member: Some(member),
-            })
-        }
-        None => Ok(WriteTxn {
-            txn: db.begin().await?,
-            member: None,
-        }),
-    }
+    Ok(WriteTxn(match turn_of(db) {
+        Some((file, pool)) => Writer::Grouped(commit_group::join(file, db, pool).await?),
+        None => Writer::Own(db.begin().await?),
+    }))
 }
 
 impl WriteTxn {
     /// Commits: on SQLite, returns once the group holding this writer's work committed.
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Self { txn, member } = self;
-        let own = txn.commit().await;
-        match member {
-            Some(member) => {
-                let group = member.finish().await;
+        match self.0 {
+            Writer::Grouped(member) => {
+                let (own, group) = member.finish(true).await;
                 own.and(group)
             }
-            None => own,
+            Writer::Own(txn) => txn.commit().await,
         }
     }
 
     /// Rolls back (on SQLite this writer's savepoint only), then passes the turn on.
     pub async fn rollback(self) -> Result<(), DbErr> {
-        let Self { txn, member } = self;
-        let own = txn.rollback().await;
-        if let Some(member) = member {
+        match self.0 {
             // The others' work in the group is committed; this writer's outcome is its
             // rollback's.
-            let _ = member.finish().await;
+            Writer::Grouped(member) => member.finish(false).await.0,
+            Writer::Own(txn) => txn.rollback().await,
         }
-        own
     }
-}
 
-impl std::ops::Deref for WriteTxn {
-    type Target = DatabaseTransaction;
-
-    fn deref(&self) -> &DatabaseTransaction {
-        &self.txn
+    /// Runs the writer's last script: on SQLite the savepoint's release goes with it (one
+    /// hand-off for both). Nothing more can be written afterwards; [`WriteTxn::commit`]
+    /// follows.
+    pub async fn run_closing(&self, mut script: Script) -> Result<u64, DbErr> {
+        let Writer::Grouped(member) = &self.0 else {
+            return script.run(self).await;
+        };
+        if script.is_empty() {
+            return Ok(0);
+        }
+        if let Some(closing) = member.closing() {
+            script.push(closing);
+        }
+        let changed = script.run(self).await?;
+        member.closed();
+        Ok(changed)
     }
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteTxn {
     fn get_database_backend(&self) -> DbBackend {
-        self.txn.get_database_backend()
+        match &self.0 {
+            Writer::Grouped(_) => DbBackend::Sqlite,
+            Writer::Own(txn) => txn.get_database_backend(),
+        }
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        match &self.0 {
+            Writer::Grouped(member) => member.execute(stmt).await,
+            Writer::Own(txn) => txn.execute_raw(stmt).await,
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        match &self.0 {
+            Writer::Grouped(member) => member.execute_unprepared(sql).await,
+            Writer::Own(txn) => txn.execute_unprepared(sql).await,
+        }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        match &self.0 {
+            Writer::Grouped(member) => member.reading().await?.query_one_raw(stmt).await,
+            Writer::Own(txn) => txn.query_one_raw(stmt).await,
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
-    }
-
-    fn support_returning(&self) -> bool {
-        self.txn.support_returning()
-    }
-
-    fn is_mock_connection(&self) -> bool {
-        self.txn.is_mock_connection()
+        match &self.0 {
+            Writer::Grouped(member) => member.reading().await?.query_all_raw(stmt).await,
+            Writer::Own(txn) => txn.query_all_raw(stmt).await,
+        }
     }
 }
 
@@ -294,6 +295,77 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         first.commit().await.expect("first commit");
         second.await.expect("second");
+        third.await.expect("third");
+        assert_eq!(stored(&sqlite(dir.path()).await).await, [1, 3]);
+    }
+
+    fn script_of(sql: &[&str]) -> Script {
+        let mut script = Script::new(DbBackend::Sqlite);
+        for s in sql {
+            script.push(Statement::from_string(DbBackend::Sqlite, *s));
+        }
+        script
+    }
+
+    #[tokio::test]
+    async fn a_writers_last_script_ends_its_work_and_nothing_can_follow() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = with_table(dir.path()).await;
+        let txn = begin(&db).await.expect("begin");
+        let changed = txn
+            .run_closing(script_of(&[
+                "INSERT INTO t VALUES (1)",
+                "INSERT INTO t VALUES (2)",
+            ]))
+            .await
+            .expect("closing script");
+        assert_eq!(changed, 2);
+        let late = txn.execute_unprepared("INSERT INTO t VALUES (3)").await;
+        assert!(late.is_err(), "a write after the last script is refused");
+        txn.commit().await.expect("commit");
+        assert_eq!(stored(&db).await, [1, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_writers_first_statement_counts_its_own_rows_only() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = with_table(dir.path()).await;
+        db.execute_unprepared("INSERT INTO t VALUES (1), (2), (3)")
+            .await
+            .expect("rows");
+        let txn = begin(&db).await.expect("begin");
+        // Sent with the statement that opens the writer's savepoint, which changes nothing.
+        let updated = txn
+            .execute_unprepared("UPDATE t SET n = 10 WHERE n = 1")
+            .await
+            .expect("update");
+        assert_eq!(updated.rows_affected(), 1);
+        txn.commit().await.expect("commit");
+        assert_eq!(stored(&db).await, [10, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_writer_whose_last_script_fails_keeps_nothing_and_the_others_keep_theirs() {
+        let (dir, db, first) = first_writer_holding(1).await;
+        let failing = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let txn = begin(&db).await.expect("turn");
+                let err = txn
+                    .run_closing(script_of(&[
+                        "INSERT INTO t VALUES (2)",
+                        "INSERT INTO no_such_table VALUES (2)",
+                    ]))
+                    .await
+                    .expect_err("the script fails at its second statement");
+                assert!(err.to_string().contains("no_such_table"), "{err}");
+                txn.rollback().await.expect("rollback");
+            })
+        };
+        let third = queued_writer(&db, 3, true, &Arc::new(Mutex::new(Vec::new())));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        first.commit().await.expect("first commit");
+        failing.await.expect("failing writer");
         third.await.expect("third");
         assert_eq!(stored(&sqlite(dir.path()).await).await, [1, 3]);
     }

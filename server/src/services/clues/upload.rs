@@ -362,7 +362,7 @@ pub async fn upload(
 }
 
 async fn push_clue(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &crate::store::WriteTxn,
     upload: &crate::store::entities::dept_upload::Model,
     department: Department,
     month: &str,

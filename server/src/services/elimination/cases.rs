@@ -146,7 +146,7 @@ pub async fn take(
         subject: format!("elimination/{id}"),
         detail: serde_json::json!({ "household": case.doc_id, "status": next, "note": note }),
     };
-    let advance = async |txn: &sea_orm::DatabaseTransaction| -> Result<(), ApiError> {
+    let advance = async |txn: &crate::store::WriteTxn| -> Result<(), ApiError> {
         if store::advance(txn, id, &case.status, record_step, marked).await? {
             Ok(())
         } else {

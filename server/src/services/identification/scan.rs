@@ -118,7 +118,7 @@ fn standing(h: &household::Model, education: Option<f64>) -> Standing {
 
 /// Judges one household and writes what changed.
 async fn judge(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &crate::store::WriteTxn,
     state: &AppState,
     context: &Context,
     h: &household::Model,

@@ -375,7 +375,7 @@ impl Run<'_> {
 
     async fn reconcile(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
+        txn: &crate::store::WriteTxn,
         household: &ImportedHousehold,
         found: &Known,
         baseline: Option<Baseline>,

@@ -118,7 +118,7 @@ pub async fn run(state: &AppState, scope: &str, today: NaiveDate) -> Result<Pass
 /// Opens the household's plan of the year if it has none, marks it drawn once measures
 /// are; returns whether it still waits for measures.
 async fn plan_state(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &crate::store::WriteTxn,
     h: &household::Model,
     plan: Option<&crate::store::entities::assistance_plan::Model>,
     kind: &str,
@@ -146,7 +146,7 @@ async fn plan_state(
 /// Leaves `task` open when `wanted` (opening it unless it is open already) and closes every
 /// other open task of its kind the household has (`open`: their ids).
 async fn keep_only(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &crate::store::WriteTxn,
     region: &str,
     open: &[String],
     task: zoufang_schemas::Task,

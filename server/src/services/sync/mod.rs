@@ -7,12 +7,13 @@ mod view;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::WriteTxn;
 use crate::store::devices;
 use crate::store::documents::{self, LoadedDoc};
 use crate::store::sync_states::{self, Cursor};
 use persist::{Meta, Stored, Writer};
 use pipeline::MergeJob;
-use sea_orm::{DatabaseTransaction, DbBackend};
+use sea_orm::DbBackend;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 use zoufang_schemas::wire::DocId;
@@ -447,7 +448,7 @@ impl Merging {
     async fn store(
         &mut self,
         storing: &Storing<'_>,
-        txn: &DatabaseTransaction,
+        txn: &WriteTxn,
         group: &mut Vec<pipeline::MergedDocument>,
     ) -> Result<(), ApiError> {
         persist::merged_documents(

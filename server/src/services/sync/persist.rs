@@ -6,13 +6,14 @@ use super::SyncFigures;
 use super::pipeline::{MergedDocument, Projection};
 use crate::auth::AuthUser;
 use crate::error::StoreError;
+use crate::store::WriteTxn;
 use crate::store::audit::{self, Event};
 use crate::store::conflicts::{self, StoredCandidate};
 use crate::store::documents::{self, Origin};
 use crate::store::script::Script;
 use crate::store::sync_states::{self, Cursor};
 use crate::store::{devices, users};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::ConnectionTrait;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use zoufang_schemas::wire::DocId;
 use zoufang_sync::server::{MergedDoc, Outcome};
@@ -57,7 +58,7 @@ pub struct Stored {
 /// Stores one group of merged documents (the others in `group` are skipped). `known` tells
 /// which documents have open conflicts and verified reviews, when the request's read told.
 pub async fn merged_documents(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     writer: Writer<'_>,
     meta: &Meta,
     known: Known<'_>,
@@ -112,7 +113,15 @@ pub async fn merged_documents(
         stored.figures.changes += doc.changes.len();
         stored.versions.push((m.id, version + 1));
     }
-    documents::advance_many(txn, &advancing).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // With the request's last writes: one hand-off to SQLite's thread for all of them.
+        let script = stored
+            .deferred
+            .get_or_insert_with(|| Script::new(sea_orm::DbBackend::Sqlite));
+        documents::advance_into(script, &advancing);
+    } else {
+        documents::advance_many(txn, &advancing).await?;
+    }
     // A verified record that changed is marked so (only households known to have one, when
     // the request's read told).
     let verified: Vec<DocId> = merged
@@ -135,7 +144,7 @@ pub async fn merged_documents(
 /// Adds the merged changes' change log rows, attributed to the writer, to the writes sent
 /// with the request's last ones (nothing in the request reads them back).
 fn defer_change_log(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     writer: Writer<'_>,
     merged: &[(&MergedDocument, &MergedDoc, i64, &str)],
     stored: &mut Stored,
@@ -185,7 +194,7 @@ fn project<'a>(
 /// (`region`, after any move) reads them: its validation findings, its visits, the photos
 /// it references.
 async fn store_review_and_photos(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     writer: Writer<'_>,
     m: &MergedDocument,
     doc: &MergedDoc,
@@ -214,7 +223,7 @@ async fn store_review_and_photos(
 /// users from `authors`) and closes those of its `open` ones the merge resolved; returns
 /// how many it opened.
 async fn store_conflicts(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     m: &MergedDocument,
     doc: &MergedDoc,
     region: &str,
@@ -252,7 +261,7 @@ async fn store_conflicts(
 /// audit entry of the whole request, together with `deferred`, the merges' writes not
 /// sent yet.
 pub async fn settled(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     writer: Writer<'_>,
     outcome: &Outcome,
     cursor: &Cursor,
@@ -263,8 +272,7 @@ pub async fn settled(
     let mut script = deferred.unwrap_or_else(|| Script::new(txn.get_database_backend()));
     sync_states::save_into(&mut script, device_id, &outcome.belief, cursor, moved);
     if outcome.merged.is_empty() && outcome.reply.refused.is_empty() {
-        script.run(txn).await?;
-        return Ok(());
+        return run_last(txn, script).await;
     }
     // Per document the heads it reached: change hashes cover their dependencies, so the
     // heads commit to every change merged (and to all history before), while the change
@@ -287,13 +295,22 @@ pub async fn settled(
             detail,
         },
     );
-    script.run(txn).await?;
-    Ok(())
+    run_last(txn, script).await
+}
+
+/// Runs the request's last writes (on SQLite the documents' advance among them, whose
+/// failure is a document that moved on since it was read: contention).
+async fn run_last(txn: &WriteTxn, script: Script) -> Result<(), StoreError> {
+    match txn.run_closing(script).await {
+        Ok(_) => Ok(()),
+        Err(err) if documents::moved_meanwhile(&err) => Err(StoreError::Contention),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Device and username of every actor named by a conflict candidate.
 async fn authors_of<'a>(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     merged: impl Iterator<Item = &'a MergedDoc>,
 ) -> Result<HashMap<String, (String, String)>, StoreError> {
     let actors: Vec<String> = merged

@@ -108,7 +108,14 @@ impl Iterator for ExecuteIter<'_> {
             Ok(false) => {
                 let last_insert_rowid = self.handle.last_insert_rowid();
 
-                let changes = statement.handle.changes();
+                // `sqlite3_changes` tells the last INSERT, UPDATE or DELETE's count, however
+                // many statements ran since: a statement that writes nothing (SAVEPOINT,
+                // RELEASE, a SELECT) changed nothing.
+                let changes = if statement.handle.read_only() {
+                    0
+                } else {
+                    statement.handle.changes()
+                };
                 self.logger.increase_rows_affected(changes);
 
                 let done = SqliteQueryResult {

@@ -5,12 +5,20 @@
 //! commits them all at once. One commit then writes the write-ahead log and invalidates
 //! the other connections' page caches once for many writers, instead of once each.
 //!
+//! A writer's savepoint opens with its first statement and, where the writer knows which
+//! statement is its last, is released with it ([`savepoint`]): a writer whose work is one
+//! script holds the turn for one hand-off to SQLite's connection thread, not four.
+//!
 //! A writer's commit returns only once the group's transaction committed (or failed, with
 //! that error): what it acknowledges is stored. A writer that rolls back or is abandoned
 //! loses its own savepoint only. A group left open with nobody to finish it (its last
 //! writer abandoned, or a waiter that gave up) is committed by the writers waiting on it
 //! after [`GROUP_WAIT`], or by a task the abandoned writer leaves behind.
 
+mod checkpoints;
+mod savepoint;
+
+use savepoint::Savepoint;
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
@@ -36,6 +44,7 @@ const GROUP_WAIT: Duration = Duration::from_millis(200);
 pub struct FileTurn {
     slot: Arc<Mutex<Slot>>,
     waiting: AtomicUsize,
+    checkpoints: Arc<checkpoints::Checkpoints>,
 }
 
 /// What the holder of the turn may use: the open group, if any.
@@ -48,6 +57,9 @@ pub struct Slot {
 struct OpenGroup {
     /// The pool whose connection holds the transaction (a group serves one pool).
     pool: Arc<SqliteConnectOptions>,
+    /// Where the checkpoint after its commit runs.
+    db: DatabaseConnection,
+    checkpoints: Arc<checkpoints::Checkpoints>,
     outer: DatabaseTransaction,
     members: usize,
     /// When its first writer finished.
@@ -68,9 +80,12 @@ impl OpenGroup {
     async fn begin(
         db: &DatabaseConnection,
         pool: Arc<SqliteConnectOptions>,
+        checkpoints: Arc<checkpoints::Checkpoints>,
     ) -> Result<Self, DbErr> {
         Ok(Self {
             pool,
+            db: db.clone(),
+            checkpoints,
             outer: db
                 .begin_with_options(TransactionOptions {
                     sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -86,10 +101,22 @@ impl OpenGroup {
     /// Commits the group and tells its writers how it went.
     async fn commit(self) {
         let result = self.outer.commit().await;
-        if let Err(err) = &result {
-            tracing::warn!(error = %err, members = self.members, "group commit failed");
+        match &result {
+            Ok(()) => self.checkpoints.after_commit(&self.db),
+            Err(err) => tracing::warn!(error = %err, members = self.members, "group commit failed"),
         }
         let _ = self.done.result.set(result);
+        self.done.notify.notify_waiters();
+    }
+
+    /// Rolls the whole group back (a writer's work in it could not be undone alone) and
+    /// tells its writers.
+    async fn abort(self, cause: &DbErr) {
+        tracing::warn!(error = %cause, members = self.members, "write group rolled back");
+        let _ = self.outer.rollback().await;
+        let _ = self.done.result.set(Err(DbErr::Custom(format!(
+            "the write group was rolled back: {cause}"
+        ))));
         self.done.notify.notify_waiters();
     }
 }
@@ -101,19 +128,14 @@ pub struct Outcome {
     notify: Notify,
 }
 
-/// A writer's place in a group: its savepoint's parent, the turn it holds while working.
+/// A writer's place in a group: the turn it holds while working, its savepoint in the
+/// group's transaction.
+#[derive(Debug)]
 pub struct Member {
     file: Arc<FileTurn>,
     done: Arc<Outcome>,
     turn: Option<OwnedMutexGuard<Slot>>,
-}
-
-impl std::fmt::Debug for Member {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Member")
-            .field("turn", &self.turn.is_some())
-            .finish_non_exhaustive()
-    }
+    savepoint: Savepoint,
 }
 
 /// Counts a writer waiting for the turn while it waits (also when it gives up waiting).
@@ -133,12 +155,13 @@ impl Drop for Waiting<'_> {
 }
 
 /// Takes `file`'s turn and joins (or opens) the group of `db`'s pool, whose connect
-/// options are `pool`: returns the writer's own transaction, a savepoint in the group's.
+/// options are `pool`. The writer's savepoint in the group's transaction opens with its
+/// first statement (see [`Member::execute`]).
 pub async fn join(
     file: Arc<FileTurn>,
     db: &DatabaseConnection,
     pool: Arc<SqliteConnectOptions>,
-) -> Result<(DatabaseTransaction, Member), DbErr> {
+) -> Result<Member, DbErr> {
     let mut turn = {
         let _waiting = Waiting::new(&file.waiting);
         file.slot.clone().lock_owned().await
@@ -149,42 +172,29 @@ pub async fn join(
         other.commit().await;
     }
     if turn.open.is_none() {
-        turn.open = Some(OpenGroup::begin(db, pool).await?);
+        turn.open = Some(OpenGroup::begin(db, pool, file.checkpoints.clone()).await?);
     }
-    let begun = match turn.open.as_ref() {
-        Some(open) => open.outer.begin().await,
-        None => return Err(DbErr::Custom("the write group was not opened".into())),
-    };
-    let own = match begun {
-        Ok(own) => own,
-        Err(err) => {
-            // The group's transaction is unusable: what it holds is committed if it can be.
-            if let Some(open) = turn.open.take() {
-                open.commit().await;
-            }
-            return Err(err);
-        }
-    };
     let mut done = Arc::default();
     if let Some(open) = turn.open.as_mut() {
         open.members += 1;
         done = open.done.clone();
     }
-    Ok((
-        own,
-        Member {
-            file,
-            done,
-            turn: Some(turn),
-        },
-    ))
+    Ok(Member {
+        file,
+        done,
+        turn: Some(turn),
+        savepoint: Savepoint::default(),
+    })
 }
 
 impl Member {
-    /// Passes the turn on once the writer's savepoint is released or rolled back: commits
-    /// the group when nobody waits for the turn (or the group is full, or its first writer
-    /// finished [`LONGEST_OPEN`] ago), then waits for the group's commit either way.
-    pub async fn finish(mut self) -> Result<(), DbErr> {
+    /// Ends the writer's work, kept (released into the group) or not (rolled back), and
+    /// passes the turn on: commits the group when nobody waits for the turn (or the group
+    /// is full, or its first writer finished [`LONGEST_OPEN`] ago), then waits for the
+    /// group's commit either way. Returns how the writer's work ended, then the group's
+    /// commit.
+    pub async fn finish(mut self, keep: bool) -> (Result<(), DbErr>, Result<(), DbErr>) {
+        let ended = self.end(keep).await;
         if let Some(mut turn) = self.turn.take() {
             let full = turn.open.as_mut().is_some_and(|g| {
                 let first_done = *g.first_done.get_or_insert_with(std::time::Instant::now);
@@ -196,7 +206,7 @@ impl Member {
                 open.commit().await;
             }
         }
-        self.committed().await
+        (ended, self.committed().await)
     }
 
     /// Waits for the group's commit, committing the group itself when nobody else did
@@ -218,10 +228,12 @@ impl Member {
 
 impl Drop for Member {
     fn drop(&mut self) {
-        // An abandoned writer (its savepoint rolls back as its transaction drops), or one
-        // that stopped waiting: the turn passes, and the group it leaves open is committed
-        // if nobody else does.
-        self.turn.take();
+        // An abandoned writer (its savepoint is rolled back before the turn passes), or
+        // one that stopped waiting: the turn passes, and the group it leaves open is
+        // committed if nobody else does.
+        if let Some(turn) = self.turn.take() {
+            self.savepoint.abandon(turn);
+        }
         if self.done.result.get().is_none()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
