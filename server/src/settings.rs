@@ -113,6 +113,8 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// HTTP worker threads; 0: one per core.
+    pub workers: usize,
 }
 
 /// Database settings.
@@ -227,6 +229,7 @@ data_dir = "./data"
 listen = "127.0.0.1:8080"
 shutdown_timeout_secs = 30
 trust_forwarded_for = false
+workers = 0
 [database]
 url = ""
 max_connections = 8

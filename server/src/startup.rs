@@ -92,6 +92,7 @@ fn local_secret(dir: &Path) -> anyhow::Result<Vec<u8>> {
 /// in-flight requests finish (a sync either commits or rolls back).
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let shutdown = state.settings.server.shutdown_timeout_secs;
+    let workers = state.settings.server.workers;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -123,9 +124,12 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(crate::console::configure)
             .default_service(web::to(routes::hygiene::not_routed))
     })
-    .shutdown_timeout(shutdown)
-    .listen(listener)?
-    .run();
+    .shutdown_timeout(shutdown);
+    let server = match workers {
+        0 => server,
+        n => server.workers(n),
+    };
+    let server = server.listen(listener)?.run();
     Ok(server)
 }
 

@@ -68,6 +68,9 @@ struct Figures {
     /// HTTP), to tell how much of the machine's two cores the server could have had.
     client_cpu: Duration,
     peak_memory: u64,
+    /// The server's own account of where a request's time went (its metrics over the
+    /// measurement): mean milliseconds per sync phase and write turn step.
+    phases: Vec<(String, f64)>,
 }
 
 fn main() {
@@ -143,6 +146,15 @@ fn print_row(backend: &str, case: Case, f: &Figures) {
         ms(f.client_cpu) / merges,
         f.peak_memory as f64 / (1024.0 * 1024.0),
     );
+    let phases: Vec<String> = f
+        .phases
+        .iter()
+        .map(|(name, mean)| format!("{name} {mean:.2}"))
+        .collect();
+    eprintln!(
+        "  where a request's time went (mean ms; writers per group): {}",
+        phases.join(", ")
+    );
 }
 
 async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
@@ -158,7 +170,8 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
     // The server as its own process, so that its CPU time is its own.
     let spec = NodeSpec::new(binary, dir.path(), &url)
         .with("ZOUFANG__SYNC__CACHE_DOCUMENTS", "4000")
-        .with("ZOUFANG__LOG__FILTER", "info");
+        .with("ZOUFANG__LOG__FILTER", "info")
+        .with("ZOUFANG__TELEMETRY__METRICS_TOKEN", METRICS_TOKEN);
     let mut server = Node::start(&spec).unwrap();
     let address = server.address.clone();
     let client = zoufang_e2e::http_client();
@@ -171,6 +184,7 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
     let me = std::process::id();
     let (cpu_before, db_before, client_before) =
         (process_cpu(pid), postgres_cpu(case), process_cpu(me));
+    let metrics_before = server_metrics(&client, &address).await;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(case.secs);
     let runs = fleet.into_iter().enumerate().map(|(t, tablet)| {
@@ -190,6 +204,7 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
         database_cpu: postgres_cpu(case).saturating_sub(db_before),
         client_cpu: process_cpu(me).saturating_sub(client_before),
         peak_memory: peak_memory(pid),
+        phases: means_between(&metrics_before, &server_metrics(&client, &address).await),
         elapsed,
         merges: 0,
         latencies: Vec::new(),
@@ -211,6 +226,61 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
         zoufang_e2e::drop_postgres(&name).await;
     }
     Some(figures)
+}
+
+const METRICS_TOKEN: &str = "tablets-online-bench";
+
+/// The server's histograms' sums and counts (`name{labels}_sum` → value).
+async fn server_metrics(client: &reqwest::Client, address: &str) -> BTreeMap<String, f64> {
+    let text = client
+        .get(format!("{address}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(key, _)| key.contains("_sum") || key.contains("_count"))
+        .filter_map(|(key, value)| Some((key.to_owned(), value.parse().ok()?)))
+        .collect()
+}
+
+/// Mean per observation of each phase and write turn histogram between two readings, in
+/// milliseconds (writers per group as they are).
+fn means_between(
+    before: &BTreeMap<String, f64>,
+    after: &BTreeMap<String, f64>,
+) -> Vec<(String, f64)> {
+    let delta = |key: &str| {
+        after.get(key).copied().unwrap_or(0.0) - before.get(key).copied().unwrap_or(0.0)
+    };
+    let mut out = Vec::new();
+    for (key, _) in after.iter().filter(|(k, _)| k.contains("_sum")) {
+        let name = key.replace("_sum", "");
+        if !(name.starts_with("zoufang_sync_phase") || name.starts_with("zoufang_write_")) {
+            continue;
+        }
+        let count = delta(&key.replace("_sum", "_count"));
+        if count <= 0.0 {
+            continue;
+        }
+        let scale = if name.contains("writers") {
+            1.0
+        } else {
+            1000.0
+        };
+        let short = name
+            .trim_start_matches("zoufang_")
+            .replace("_seconds", "")
+            .replace("sync_phase{phase=\"", "")
+            .replace("\"}", "");
+        out.push((short, delta(key) / count * scale));
+    }
+    out
 }
 
 /// Brings the planner's statistics up to date after seeding, so that the database does not

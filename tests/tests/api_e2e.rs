@@ -112,6 +112,16 @@ on_both_databases! {
         let metrics = app.client.get(app.url("/metrics")).bearer_auth("scrape-me").send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("zoufang_sync_requests_total"), "{metrics}");
         assert!(metrics.contains("zoufang_sync_duration_seconds"));
+        // Where a sync's time went, phase by phase, and on SQLite its writers' turns.
+        for phase in ["read", "merge_and_store", "commit", "reply"] {
+            assert!(metrics.contains(&format!("zoufang_sync_phase_seconds_count{{phase=\"{phase}\"}}")), "{phase}: {metrics}");
+        }
+        let turns = ["zoufang_write_turn_wait_seconds_count", "zoufang_write_turn_held_seconds_count", "zoufang_write_group_writers_count"];
+        if backend == zoufang_e2e::Backend::Sqlite {
+            for turn in turns {
+                assert!(metrics.contains(turn), "{turn}: {metrics}");
+            }
+        }
         let spec: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
         assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
         for path in ["/api/v1/sync", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/devices", "/api/v1/conflicts",

@@ -27,6 +27,7 @@ pub mod tasks;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+mod write_batches;
 mod write_turn;
 
 pub use db::{connect, connect_waiting, migrate};

@@ -17,16 +17,43 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
 
 /// A write transaction: on SQLite a savepoint in its group's transaction, holding the
-/// database's write turn until it ends (see [`commit_group`]); on PostgreSQL a
-/// transaction of its own. Statements go through it as through any connection; a writer
-/// that knows which script is its last sends it with [`WriteTxn::run_closing`].
+/// database's write turn from its first statement until it ends (see [`commit_group`]);
+/// on PostgreSQL a transaction of its own. Statements go through it as through any
+/// connection; a writer that knows which script is its last sends it with
+/// [`WriteTxn::run_closing`] (on SQLite, a writer whose only work is that script is written
+/// in a batch with others, see [`super::write_batches`]).
 #[derive(Debug)]
 pub struct WriteTxn(Writer);
 
 #[derive(Debug)]
 enum Writer {
-    Grouped(Member),
+    Grouped(Grouped),
     Own(DatabaseTransaction),
+}
+
+/// A writer of an SQLite file: it takes the file's turn with its first statement.
+#[derive(Debug)]
+struct Grouped {
+    member: tokio::sync::OnceCell<Member>,
+    file: Arc<FileTurn>,
+    db: DatabaseConnection,
+    pool: Arc<SqliteConnectOptions>,
+    /// Whether its last script was written in a batch (committed): nothing more can be.
+    written: std::sync::atomic::AtomicBool,
+}
+
+impl Grouped {
+    /// Its place in its file's group, taking the turn the first time.
+    async fn member(&self) -> Result<&Member, DbErr> {
+        if self.written.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(DbErr::Custom(
+                "the writer's work has ended: nothing more can be written in it".into(),
+            ));
+        }
+        self.member
+            .get_or_try_init(|| commit_group::join(self.file.clone(), &self.db, self.pool.clone()))
+            .await
+    }
 }
 
 /// The write turn of each SQLite database file this process opened.
@@ -52,12 +79,18 @@ fn turn_of(db: &DatabaseConnection) -> Option<(Arc<FileTurn>, Arc<SqliteConnectO
     Some((turn, options))
 }
 
-/// Starts a transaction that will write: on SQLite once the writers before it are done,
-/// inside their group's transaction (which took the write lock at once, `BEGIN
-/// IMMEDIATE`).
+/// Starts a transaction that will write: on SQLite, with its first statement, once the
+/// writers before it are done, inside their group's transaction (which took the write lock
+/// at once, `BEGIN IMMEDIATE`).
 pub async fn begin(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     Ok(WriteTxn(match turn_of(db) {
-        Some((file, pool)) => Writer::Grouped(commit_group::join(file, db, pool).await?),
+        Some((file, pool)) => Writer::Grouped(Grouped {
+            member: tokio::sync::OnceCell::new(),
+            file,
+            db: db.clone(),
+            pool,
+            written: Default::default(),
+        }),
         None => Writer::Own(db.begin().await?),
     }))
 }
@@ -66,10 +99,14 @@ impl WriteTxn {
     /// Commits: on SQLite, returns once the group holding this writer's work committed.
     pub async fn commit(self) -> Result<(), DbErr> {
         match self.0 {
-            Writer::Grouped(member) => {
-                let (own, group) = member.finish(true).await;
-                own.and(group)
-            }
+            Writer::Grouped(grouped) => match grouped.member.into_inner() {
+                Some(member) => {
+                    let (own, group) = member.finish(true).await;
+                    own.and(group)
+                }
+                // Nothing written, or written in a batch that committed.
+                None => Ok(()),
+            },
             Writer::Own(txn) => txn.commit().await,
         }
     }
@@ -79,27 +116,57 @@ impl WriteTxn {
         match self.0 {
             // The others' work in the group is committed; this writer's outcome is its
             // rollback's.
-            Writer::Grouped(member) => member.finish(false).await.0,
+            Writer::Grouped(grouped) => match grouped.member.into_inner() {
+                Some(member) => member.finish(false).await.0,
+                None => Ok(()),
+            },
             Writer::Own(txn) => txn.rollback().await,
         }
     }
 
     /// Runs the writer's last script: on SQLite the savepoint's release goes with it (one
-    /// hand-off for both). Nothing more can be written afterwards; [`WriteTxn::commit`]
-    /// follows.
-    pub async fn run_closing(&self, mut script: Script) -> Result<u64, DbErr> {
-        let Writer::Grouped(member) = &self.0 else {
-            return script.run(self).await;
+    /// hand-off for both), and when the script is all the writer writes, it goes into a
+    /// batch with other writers' and returns once committed. Nothing more can be written
+    /// afterwards; [`WriteTxn::commit`] follows.
+    pub async fn run_closing(&self, script: Script) -> Result<(), DbErr> {
+        let Writer::Grouped(grouped) = &self.0 else {
+            return script.run(self).await.map(drop);
         };
         if script.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
+        if grouped.member.get().is_none() {
+            grouped
+                .written
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return grouped.file.batches.write(&grouped.db, script).await;
+        }
+        self.close_in_turn(script).await
+    }
+
+    /// [`WriteTxn::run_closing`] as a writer of the turn (never in a batch: the batches'
+    /// own writer).
+    pub(super) async fn close_in_turn(&self, mut script: Script) -> Result<(), DbErr> {
+        let Writer::Grouped(grouped) = &self.0 else {
+            return script.run(self).await.map(drop);
+        };
+        let member = grouped.member().await?;
         if let Some(closing) = member.closing() {
             script.push(closing);
         }
-        let changed = script.run(self).await?;
+        script.run(self).await?;
         member.closed();
-        Ok(changed)
+        Ok(())
+    }
+}
+
+impl WriteTxn {
+    /// The transaction a read runs in (on SQLite the group's, the writer's savepoint open).
+    async fn reading(&self) -> Result<&DatabaseTransaction, DbErr> {
+        match &self.0 {
+            Writer::Grouped(grouped) => grouped.member().await?.reading().await,
+            Writer::Own(txn) => Ok(txn),
+        }
     }
 }
 
@@ -114,30 +181,24 @@ impl ConnectionTrait for WriteTxn {
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match &self.0 {
-            Writer::Grouped(member) => member.execute(stmt).await,
+            Writer::Grouped(grouped) => grouped.member().await?.execute(stmt).await,
             Writer::Own(txn) => txn.execute_raw(stmt).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match &self.0 {
-            Writer::Grouped(member) => member.execute_unprepared(sql).await,
+            Writer::Grouped(grouped) => grouped.member().await?.execute_unprepared(sql).await,
             Writer::Own(txn) => txn.execute_unprepared(sql).await,
         }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match &self.0 {
-            Writer::Grouped(member) => member.reading().await?.query_one_raw(stmt).await,
-            Writer::Own(txn) => txn.query_one_raw(stmt).await,
-        }
+        self.reading().await?.query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match &self.0 {
-            Writer::Grouped(member) => member.reading().await?.query_all_raw(stmt).await,
-            Writer::Own(txn) => txn.query_all_raw(stmt).await,
-        }
+        self.reading().await?.query_all_raw(stmt).await
     }
 }
 
@@ -177,6 +238,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = with_table(dir.path()).await;
         let first = begin(&db).await.expect("first");
+        // A writer takes the turn with its first statement.
+        first
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT 1"))
+            .await
+            .expect("read");
         // A second pool on the same file shares the turn.
         let other = sqlite(dir.path()).await;
         let order = Arc::new(Mutex::new(Vec::new()));
@@ -312,14 +378,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = with_table(dir.path()).await;
         let txn = begin(&db).await.expect("begin");
-        let changed = txn
-            .run_closing(script_of(&[
-                "INSERT INTO t VALUES (1)",
-                "INSERT INTO t VALUES (2)",
-            ]))
-            .await
-            .expect("closing script");
-        assert_eq!(changed, 2);
+        txn.run_closing(script_of(&[
+            "INSERT INTO t VALUES (1)",
+            "INSERT INTO t VALUES (2)",
+        ]))
+        .await
+        .expect("closing script");
+        // Written in a batch, committed before the writer commits.
+        assert_eq!(stored(&sqlite(dir.path()).await).await, [1, 2]);
         let late = txn.execute_unprepared("INSERT INTO t VALUES (3)").await;
         assert!(late.is_err(), "a write after the last script is refused");
         txn.commit().await.expect("commit");
@@ -368,6 +434,78 @@ mod tests {
         failing.await.expect("failing writer");
         third.await.expect("third");
         assert_eq!(stored(&sqlite(dir.path()).await).await, [1, 3]);
+    }
+
+    /// A writer whose only work is `sql`, sent as its last script.
+    fn batched_writer(
+        db: &DatabaseConnection,
+        sql: &'static [&'static str],
+    ) -> tokio::task::JoinHandle<Result<(), DbErr>> {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let txn = begin(&db).await?;
+            match txn.run_closing(script_of(sql)).await {
+                Ok(()) => txn.commit().await,
+                Err(err) => {
+                    txn.rollback().await?;
+                    Err(err)
+                }
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn writers_of_one_script_queued_together_are_each_told_their_own_outcome() {
+        let (dir, db, first) = first_writer_holding(1).await;
+        // They queue while the first writer holds the turn: one batch, whose fourth
+        // writer's script fails at its second statement.
+        let writers = [
+            batched_writer(&db, &["INSERT INTO t VALUES (2)"]),
+            batched_writer(&db, &["INSERT INTO t VALUES (3)"]),
+            batched_writer(
+                &db,
+                &["INSERT INTO t VALUES (4)", "INSERT INTO none VALUES (4)"],
+            ),
+            batched_writer(&db, &["INSERT INTO t VALUES (5)"]),
+        ];
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        first.commit().await.expect("first commit");
+        let mut outcomes = Vec::new();
+        for writer in writers {
+            outcomes.push(writer.await.expect("writer").is_ok());
+        }
+        assert_eq!(outcomes, [true, true, false, true]);
+        let mut rows = stored(&sqlite(dir.path()).await).await;
+        rows.sort();
+        assert_eq!(
+            rows,
+            [1, 2, 3, 5],
+            "nothing of the failed writer's, everything of the others'"
+        );
+    }
+
+    #[tokio::test]
+    async fn many_writers_of_one_script_at_once_are_all_stored() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = with_table(dir.path()).await;
+        let writers: Vec<_> = (0..200i64)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let txn = begin(&db).await.expect("begin");
+                    txn.run_closing(script_of(&[format!("INSERT INTO t VALUES ({n})").as_str()]))
+                        .await
+                        .expect("written");
+                    txn.commit().await.expect("commit");
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        let mut rows = stored(&sqlite(dir.path()).await).await;
+        rows.sort();
+        assert_eq!(rows, (0..200).collect::<Vec<i64>>());
     }
 
     #[tokio::test]

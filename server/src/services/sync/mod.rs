@@ -127,11 +127,13 @@ async fn attempt_sync(
     context: &DeviceContext,
     cursor: Option<Cursor>,
 ) -> Result<(Vec<u8>, SyncFigures), ApiError> {
+    let mut phases = Phases::new();
     let view = view::load(state, user, device_id, decoded, cursor).await?;
     let mut plan = plan(decoded, &view.scope, &view.known);
     refuse_scope_probing(state, &plan)?;
     let whole = stored_as_they_are(state, &mut plan).await?;
     let (meta, mut docs) = load_documents(state, &plan, &view).await?;
+    phases.done("read");
     let Updates { order, pending } = updates(&plan, decoded);
     let jobs: Vec<MergeJob> = pending
         .into_iter()
@@ -176,9 +178,11 @@ async fn attempt_sync(
             }
         },
     );
+    phases.done("merge_and_store");
     // On an error the documents taken out of the cache stay out: they may hold what was
     // rolled back.
     let Outcome { mut reply, .. } = commit(stored, txn).await?;
+    phases.done("commit");
     let Merging { stored, docs, .. } = merging;
     return_to_cache(state, meta, docs, stored.versions, stored.moved);
     reply.missing_blobs = missing_after(
@@ -191,6 +195,7 @@ async fn attempt_sync(
     )
     .await?;
     reply.tasks = tasks_for(state, user, &view).await?;
+    phases.done("reply");
     let figures = SyncFigures {
         loaded,
         ..stored.figures
@@ -547,6 +552,23 @@ async fn settle_request(
     )
     .await?;
     Ok(outcome)
+}
+
+/// How long each phase of a sync took (`zoufang_sync_phase_seconds`).
+struct Phases(Instant);
+
+impl Phases {
+    fn new() -> Self {
+        Self(Instant::now())
+    }
+
+    /// Records the phase that ends now; the next starts.
+    fn done(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        metrics::histogram!("zoufang_sync_phase_seconds", "phase" => phase)
+            .record(now.duration_since(self.0).as_secs_f64());
+        self.0 = now;
+    }
 }
 
 /// Records the request in metrics.

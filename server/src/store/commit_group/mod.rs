@@ -45,6 +45,8 @@ pub struct FileTurn {
     slot: Arc<Mutex<Slot>>,
     waiting: AtomicUsize,
     checkpoints: Arc<checkpoints::Checkpoints>,
+    /// Writers whose whole work is one script, written in batches.
+    pub batches: Arc<super::write_batches::Batches>,
 }
 
 /// What the holder of the turn may use: the open group, if any.
@@ -100,6 +102,7 @@ impl OpenGroup {
 
     /// Commits the group and tells its writers how it went.
     async fn commit(self) {
+        metrics::histogram!("zoufang_write_group_writers").record(self.members as f64);
         let result = self.outer.commit().await;
         match &result {
             Ok(()) => self.checkpoints.after_commit(&self.db),
@@ -136,6 +139,8 @@ pub struct Member {
     done: Arc<Outcome>,
     turn: Option<OwnedMutexGuard<Slot>>,
     savepoint: Savepoint,
+    /// When it took the turn.
+    held_since: std::time::Instant,
 }
 
 /// Counts a writer waiting for the turn while it waits (also when it gives up waiting).
@@ -162,10 +167,12 @@ pub async fn join(
     db: &DatabaseConnection,
     pool: Arc<SqliteConnectOptions>,
 ) -> Result<Member, DbErr> {
+    let asked = std::time::Instant::now();
     let mut turn = {
         let _waiting = Waiting::new(&file.waiting);
         file.slot.clone().lock_owned().await
     };
+    metrics::histogram!("zoufang_write_turn_wait_seconds").record(asked.elapsed().as_secs_f64());
     // A group of another pool of the same file holds the database's write lock: it is
     // committed first.
     if let Some(other) = turn.open.take_if(|g| !Arc::ptr_eq(&g.pool, &pool)) {
@@ -184,6 +191,7 @@ pub async fn join(
         done,
         turn: Some(turn),
         savepoint: Savepoint::default(),
+        held_since: std::time::Instant::now(),
     })
 }
 
@@ -205,8 +213,13 @@ impl Member {
             {
                 open.commit().await;
             }
+            metrics::histogram!("zoufang_write_turn_held_seconds")
+                .record(self.held_since.elapsed().as_secs_f64());
         }
-        (ended, self.committed().await)
+        let committed = self.committed().await;
+        metrics::histogram!("zoufang_write_commit_wait_seconds")
+            .record(self.held_since.elapsed().as_secs_f64());
+        (ended, committed)
     }
 
     /// Waits for the group's commit, committing the group itself when nobody else did

@@ -13,7 +13,7 @@ mod postgres;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryTrait, Statement, Value};
 
 /// Statements to run in order, in one round trip where the database allows.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Script {
     backend: DbBackend,
     statements: Vec<Statement>,
@@ -47,6 +47,20 @@ impl Script {
     /// Whether there is nothing to run.
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
+    }
+
+    /// Adds `other`'s statements after these.
+    pub fn extend(&mut self, other: Script) {
+        self.statements.extend(other.statements);
+    }
+
+    /// How many values the statements bind.
+    pub fn values(&self) -> usize {
+        self.statements
+            .iter()
+            .filter_map(|s| s.values.as_ref())
+            .map(|v| v.0.len())
+            .sum()
     }
 
     /// Runs the statements in order and returns the rows they changed, summed.
