@@ -139,14 +139,17 @@ impl WriteTxn {
             grouped
                 .written
                 .store(true, std::sync::atomic::Ordering::SeqCst);
-            return grouped.file.batches.write(&grouped.db, script).await;
+            return grouped
+                .file
+                .batches
+                .write(&grouped.file, &grouped.db, script)
+                .await;
         }
         self.close_in_turn(script).await
     }
 
-    /// [`WriteTxn::run_closing`] as a writer of the turn (never in a batch: the batches'
-    /// own writer).
-    pub(super) async fn close_in_turn(&self, mut script: Script) -> Result<(), DbErr> {
+    /// [`WriteTxn::run_closing`] for a writer that holds the turn already.
+    async fn close_in_turn(&self, mut script: Script) -> Result<(), DbErr> {
         let Writer::Grouped(grouped) = &self.0 else {
             return script.run(self).await.map(drop);
         };

@@ -159,6 +159,17 @@ impl Drop for Waiting<'_> {
     }
 }
 
+/// Waits for `file`'s turn (in the order writers asked for it) and takes it.
+async fn take_turn(file: &FileTurn) -> OwnedMutexGuard<Slot> {
+    let asked = std::time::Instant::now();
+    let turn = {
+        let _waiting = Waiting::new(&file.waiting);
+        file.slot.clone().lock_owned().await
+    };
+    metrics::histogram!("zoufang_write_turn_wait_seconds").record(asked.elapsed().as_secs_f64());
+    turn
+}
+
 /// Takes `file`'s turn and joins (or opens) the group of `db`'s pool, whose connect
 /// options are `pool`. The writer's savepoint in the group's transaction opens with its
 /// first statement (see [`Member::execute`]).
@@ -167,12 +178,7 @@ pub async fn join(
     db: &DatabaseConnection,
     pool: Arc<SqliteConnectOptions>,
 ) -> Result<Member, DbErr> {
-    let asked = std::time::Instant::now();
-    let mut turn = {
-        let _waiting = Waiting::new(&file.waiting);
-        file.slot.clone().lock_owned().await
-    };
-    metrics::histogram!("zoufang_write_turn_wait_seconds").record(asked.elapsed().as_secs_f64());
+    let mut turn = take_turn(&file).await;
     // A group of another pool of the same file holds the database's write lock: it is
     // committed first.
     if let Some(other) = turn.open.take_if(|g| !Arc::ptr_eq(&g.pool, &pool)) {
@@ -193,6 +199,49 @@ pub async fn join(
         savepoint: Savepoint::default(),
         held_since: std::time::Instant::now(),
     })
+}
+
+/// The turn of a file held by a writer outside any group (the batches' writer, which
+/// writes its own transaction on its own connection): whatever group was open is committed
+/// first. Dropping it passes the turn on.
+pub struct Alone {
+    _turn: OwnedMutexGuard<Slot>,
+    checkpoints: Arc<checkpoints::Checkpoints>,
+    held_since: std::time::Instant,
+}
+
+impl std::fmt::Debug for Alone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alone").finish_non_exhaustive()
+    }
+}
+
+/// Takes `file`'s turn for a writer outside any group.
+pub async fn alone(file: &FileTurn) -> Alone {
+    let mut turn = take_turn(file).await;
+    if let Some(open) = turn.open.take() {
+        open.commit().await;
+    }
+    Alone {
+        _turn: turn,
+        checkpoints: file.checkpoints.clone(),
+        held_since: std::time::Instant::now(),
+    }
+}
+
+impl Alone {
+    /// After the writer's commit: a checkpoint of `db`'s file may be due.
+    pub fn committed(&self, db: &DatabaseConnection) {
+        metrics::histogram!("zoufang_write_group_writers").record(1.0);
+        self.checkpoints.after_commit(db);
+    }
+}
+
+impl Drop for Alone {
+    fn drop(&mut self) {
+        metrics::histogram!("zoufang_write_turn_held_seconds")
+            .record(self.held_since.elapsed().as_secs_f64());
+    }
 }
 
 impl Member {
