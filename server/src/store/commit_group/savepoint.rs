@@ -2,8 +2,10 @@
 //! `SAVEPOINT` goes to SQLite's connection thread with the writer's first statement, and
 //! its `RELEASE` with the writer's last script where the writer says which that is
 //! ([`Member::closing`]). Each statement sent to SQLite's thread is a hand-off there and
-//! back, and the writer holds the database's write turn for all of them: a sync whose
-//! writes are one script holds it for one hand-off instead of four.
+//! back, and the writer holds the database's write turn for all of them: a writer that
+//! reads or writes a little before its last script holds it for two hand-offs instead of
+//! four (one whose whole work is that script is written in a batch, see
+//! [`crate::store::write_batches`]).
 
 use super::{Member, Slot};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, Statement};
