@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 /// Most writers in one batch.
 const MOST_WRITERS: usize = 32;
-/// Most bound values in one batch (SQLite takes at most 32,766 in one statement).
+/// Most bound values in one batch, which go to SQLite's thread as one query's arguments.
 const MOST_VALUES: usize = 16_000;
 
 /// The queue of one database file's batched writers, and the connection their batches are
