@@ -44,35 +44,35 @@ struct Writer {
     told: oneshot::Sender<Result<(), DbErr>>,
 }
 
-impl Batches {
-    /// Writes `script` in the next batch of `db`'s file, whose turn is `file`; returns
-    /// once its batch committed (or with why it was not stored).
-    pub async fn write(
-        self: &Arc<Self>,
-        file: &Arc<FileTurn>,
-        db: &DatabaseConnection,
-        script: Script,
-    ) -> Result<(), DbErr> {
-        let (told, outcome) = oneshot::channel();
-        let leads = {
-            let mut queue = self
-                .queue
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            queue.waiting.push(Writer { script, told });
-            !std::mem::replace(&mut queue.leading, true)
-        };
-        if leads {
-            // A task of its own: the batch must not end with the request that started it.
-            tokio::spawn(lead(self.clone(), file.clone(), db.clone()));
-        }
-        outcome.await.unwrap_or_else(|_| {
-            Err(DbErr::Custom(
-                "the batch holding this write ended without telling how it went".into(),
-            ))
-        })
+/// Writes `script` in the next batch of `db`'s file, whose turn is `file`; returns once
+/// its batch committed (or with why it was not stored).
+pub async fn write(
+    file: &Arc<FileTurn>,
+    db: &DatabaseConnection,
+    script: Script,
+) -> Result<(), DbErr> {
+    let (told, outcome) = oneshot::channel();
+    let leads = {
+        let mut queue = file
+            .batches
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        queue.waiting.push(Writer { script, told });
+        !std::mem::replace(&mut queue.leading, true)
+    };
+    if leads {
+        // A task of its own: the batch must not end with the request that started it.
+        tokio::spawn(lead(file.clone(), db.clone()));
     }
+    outcome.await.unwrap_or_else(|_| {
+        Err(DbErr::Custom(
+            "the batch holding this write ended without telling how it went".into(),
+        ))
+    })
+}
 
+impl Batches {
     /// The next batch: the writers that waited longest, up to [`MOST_WRITERS`] and
     /// [`MOST_VALUES`]; none (and the task stops leading) when nobody waits.
     fn next(&self) -> Vec<Writer> {
@@ -133,24 +133,22 @@ impl Batches {
 }
 
 /// Writes the queue's batches until nobody waits.
-async fn lead(batches: Arc<Batches>, file: Arc<FileTurn>, db: DatabaseConnection) {
+async fn lead(file: Arc<FileTurn>, db: DatabaseConnection) {
+    let writing = Writing {
+        file: &file,
+        db: &db,
+    };
     loop {
-        let batch = batches.next();
+        let batch = file.batches.next();
         if batch.is_empty() {
             return;
         }
-        let writing = Writing {
-            batches: &batches,
-            file: &file,
-            db: &db,
-        };
         writing.batch(batch).await;
     }
 }
 
 /// Where a batch is written.
 struct Writing<'a> {
-    batches: &'a Batches,
     file: &'a FileTurn,
     db: &'a DatabaseConnection,
 }
@@ -161,7 +159,7 @@ impl Writing<'_> {
         for writer in &batch {
             together.extend(writer.script.clone());
         }
-        let outcome = self.transaction(together).await;
+        let outcome = self.transaction(together, batch.len()).await;
         if outcome.is_ok() || batch.len() == 1 {
             for writer in batch {
                 let _ = writer.told.send(outcome.clone());
@@ -169,14 +167,16 @@ impl Writing<'_> {
             return;
         }
         for writer in batch {
-            let outcome = self.transaction(writer.script).await;
+            let outcome = self.transaction(writer.script, 1).await;
             let _ = writer.told.send(outcome);
         }
     }
 
-    /// Writes `script` as one transaction of its own, in one hand-off, holding the turn.
-    async fn transaction(&self, script: Script) -> Result<(), DbErr> {
-        let connection = self.batches.connection(self.db).await?;
+    /// Writes `script`, the work of `writers` writers, as one transaction of its own, in
+    /// one hand-off, holding the turn.
+    async fn transaction(&self, script: Script, writers: usize) -> Result<(), DbErr> {
+        let batches = &self.file.batches;
+        let connection = batches.connection(self.db).await?;
         let turn = commit_group::alone(self.file).await;
         let mut all = Script::new(DbBackend::Sqlite);
         all.push(Statement::from_string(DbBackend::Sqlite, "BEGIN IMMEDIATE"));
@@ -184,7 +184,7 @@ impl Writing<'_> {
         all.push(Statement::from_string(DbBackend::Sqlite, "COMMIT"));
         match all.run(&connection).await {
             Ok(_) => {
-                turn.committed(self.db);
+                turn.committed(self.db, writers);
                 Ok(())
             }
             Err(err) => {
@@ -193,7 +193,7 @@ impl Writing<'_> {
                 if let Err(rollback) = connection.execute_unprepared("ROLLBACK").await
                     && !rollback.to_string().contains("no transaction is active")
                 {
-                    self.batches.drop_connection().await;
+                    batches.drop_connection().await;
                 }
                 Err(err)
             }

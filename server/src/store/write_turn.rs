@@ -139,20 +139,13 @@ impl WriteTxn {
             grouped
                 .written
                 .store(true, std::sync::atomic::Ordering::SeqCst);
-            return grouped
-                .file
-                .batches
-                .write(&grouped.file, &grouped.db, script)
-                .await;
+            return super::write_batches::write(&grouped.file, &grouped.db, script).await;
         }
-        self.close_in_turn(script).await
+        self.close_in_turn(grouped, script).await
     }
 
     /// [`WriteTxn::run_closing`] for a writer that holds the turn already.
-    async fn close_in_turn(&self, mut script: Script) -> Result<(), DbErr> {
-        let Writer::Grouped(grouped) = &self.0 else {
-            return script.run(self).await.map(drop);
-        };
+    async fn close_in_turn(&self, grouped: &Grouped, mut script: Script) -> Result<(), DbErr> {
         let member = grouped.member().await?;
         if let Some(closing) = member.closing() {
             script.push(closing);

@@ -132,20 +132,11 @@ async fn attempt_sync(
     let mut plan = plan(decoded, &view.scope, &view.known);
     refuse_scope_probing(state, &plan)?;
     let whole = stored_as_they_are(state, &mut plan).await?;
-    let (meta, mut docs) = load_documents(state, &plan, &view).await?;
+    let (meta, docs) = load_documents(state, &plan, &view).await?;
     phases.done("read");
     let Updates { order, pending } = updates(&plan, decoded);
-    let jobs: Vec<MergeJob> = pending
-        .into_iter()
-        .filter_map(|(id, changes)| docs.remove(&id).map(|doc| MergeJob { id, doc, changes }))
-        .collect();
     let loaded = meta.len();
-    let mut merging = Merging {
-        jobs: jobs.len(),
-        results: BTreeMap::new(),
-        stored: Stored::default(),
-        docs,
-    };
+    let (jobs, mut merging) = Merging::start(pending, docs);
     let merges = pipeline::start(jobs, context.clone());
     let concerned = concerned(&view, decoded);
     let cursor = cursor_after(user, &plan, &view);
@@ -196,11 +187,13 @@ async fn attempt_sync(
     .await?;
     reply.tasks = tasks_for(state, user, &view).await?;
     phases.done("reply");
-    let figures = SyncFigures {
-        loaded,
-        ..stored.figures
-    };
-    Ok((encode(&reply), figures))
+    Ok((
+        encode(&reply),
+        SyncFigures {
+            loaded,
+            ..stored.figures
+        },
+    ))
 }
 
 /// The documents a request concerns: what changed in its scope since its last sync, and
@@ -449,6 +442,25 @@ struct Merging {
 }
 
 impl Merging {
+    /// The merges to run, one per document with changes `pending`, taken out of `docs`;
+    /// the rest of `docs` stay for the reply.
+    fn start(
+        pending: BTreeMap<DocId, Vec<zoufang_sync::automerge::Change>>,
+        mut docs: BTreeMap<DocId, Automerge>,
+    ) -> (Vec<MergeJob>, Self) {
+        let jobs: Vec<MergeJob> = pending
+            .into_iter()
+            .filter_map(|(id, changes)| docs.remove(&id).map(|doc| MergeJob { id, doc, changes }))
+            .collect();
+        let merging = Self {
+            jobs: jobs.len(),
+            results: BTreeMap::new(),
+            stored: Stored::default(),
+            docs,
+        };
+        (jobs, merging)
+    }
+
     /// Stores a group of merged documents and moves them into the documents and results.
     async fn store(
         &mut self,

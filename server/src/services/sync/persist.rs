@@ -55,6 +55,14 @@ pub struct Stored {
     pub deferred: Option<Script>,
 }
 
+impl Stored {
+    /// The writes sent with the request's last ones.
+    fn deferred(&mut self, txn: &WriteTxn) -> &mut Script {
+        self.deferred
+            .get_or_insert_with(|| Script::new(txn.get_database_backend()))
+    }
+}
+
 /// Stores one group of merged documents (the others in `group` are skipped). `known` tells
 /// which documents have open conflicts and verified reviews, when the request's read told.
 pub async fn merged_documents(
@@ -113,15 +121,7 @@ pub async fn merged_documents(
         stored.figures.changes += doc.changes.len();
         stored.versions.push((m.id, version + 1));
     }
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        // With the request's last writes: one hand-off to SQLite's thread for all of them.
-        let script = stored
-            .deferred
-            .get_or_insert_with(|| Script::new(sea_orm::DbBackend::Sqlite));
-        documents::advance_into(script, &advancing);
-    } else {
-        documents::advance_many(txn, &advancing).await?;
-    }
+    advance(txn, &advancing, stored).await?;
     // A verified record that changed is marked so (only households known to have one, when
     // the request's read told).
     let verified: Vec<DocId> = merged
@@ -157,10 +157,23 @@ fn defer_change_log(
         .iter()
         .flat_map(|(m, doc, _, region)| doc.changes.iter().map(move |c| (m.id, *region, c)))
         .collect();
-    let script = stored
-        .deferred
-        .get_or_insert_with(|| Script::new(txn.get_database_backend()));
-    documents::insert_changes_into(script, &rows, origin);
+    documents::insert_changes_into(stored.deferred(txn), &rows, origin);
+}
+
+/// Advances the merged documents to their heads, each if still at the version read: on
+/// SQLite with the request's last writes (one hand-off to SQLite's thread for all of them,
+/// a document that moved on failing them), on PostgreSQL now.
+async fn advance(
+    txn: &WriteTxn,
+    advancing: &[(DocId, i64, &[zoufang_schemas::wire::Head], usize)],
+    stored: &mut Stored,
+) -> Result<(), StoreError> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        documents::advance_into(stored.deferred(txn), advancing);
+        Ok(())
+    } else {
+        documents::advance_many(txn, advancing).await
+    }
 }
 
 /// Adds a merged household's projection to the rows to write (whole records, or the

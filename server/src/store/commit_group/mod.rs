@@ -6,8 +6,9 @@
 //! the other connections' page caches once for many writers, instead of once each.
 //!
 //! A writer's savepoint opens with its first statement and, where the writer knows which
-//! statement is its last, is released with it ([`savepoint`]): a writer whose work is one
-//! script holds the turn for one hand-off to SQLite's connection thread, not four.
+//! statement is its last, is released with it ([`savepoint`]). Writers whose whole work is
+//! one script are written in batches outside any group ([`alone`],
+//! [`super::write_batches`]).
 //!
 //! A writer's commit returns only once the group's transaction committed (or failed, with
 //! that error): what it acknowledges is stored. A writer that rolls back or is abandoned
@@ -46,7 +47,7 @@ pub struct FileTurn {
     waiting: AtomicUsize,
     checkpoints: Arc<checkpoints::Checkpoints>,
     /// Writers whose whole work is one script, written in batches.
-    pub batches: Arc<super::write_batches::Batches>,
+    pub batches: super::write_batches::Batches,
 }
 
 /// What the holder of the turn may use: the open group, if any.
@@ -204,16 +205,11 @@ pub async fn join(
 /// The turn of a file held by a writer outside any group (the batches' writer, which
 /// writes its own transaction on its own connection): whatever group was open is committed
 /// first. Dropping it passes the turn on.
+#[derive(Debug)]
 pub struct Alone {
     _turn: OwnedMutexGuard<Slot>,
     checkpoints: Arc<checkpoints::Checkpoints>,
     held_since: std::time::Instant,
-}
-
-impl std::fmt::Debug for Alone {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Alone").finish_non_exhaustive()
-    }
 }
 
 /// Takes `file`'s turn for a writer outside any group.
@@ -230,9 +226,9 @@ pub async fn alone(file: &FileTurn) -> Alone {
 }
 
 impl Alone {
-    /// After the writer's commit: a checkpoint of `db`'s file may be due.
-    pub fn committed(&self, db: &DatabaseConnection) {
-        metrics::histogram!("zoufang_write_group_writers").record(1.0);
+    /// After the commit of `writers` writers' work: a checkpoint of `db`'s file may be due.
+    pub fn committed(&self, db: &DatabaseConnection, writers: usize) {
+        metrics::histogram!("zoufang_write_group_writers").record(writers as f64);
         self.checkpoints.after_commit(db);
     }
 }
