@@ -33,6 +33,7 @@ pub struct EstablishParams {
     extensions: IndexMap<CString, Option<CString>>,
     pub(crate) thread_name: String,
     pub(crate) command_channel_size: usize,
+    query_planner_stability: bool,
     #[cfg(feature = "regexp")]
     register_regexp_function: bool,
 }
@@ -151,6 +152,7 @@ impl EstablishParams {
             extensions,
             thread_name: (options.thread_name)(thread_id as u64),
             command_channel_size: options.command_channel_size,
+            query_planner_stability: options.query_planner_stability,
             #[cfg(feature = "regexp")]
             register_regexp_function: options.register_regexp_function,
         })
@@ -182,6 +184,19 @@ impl EstablishParams {
             .expect("Given busy timeout value is too big.");
 
         handle.call_with_result(|db| unsafe { sqlite3_busy_timeout(db, ms) })?;
+
+        if self.query_planner_stability {
+            // SAFETY: we have exclusive access and this matches the expected signature
+            // <https://www.sqlite.org/c3ref/c_dbconfig_defensive.html#sqlitedbconfigenableqpsg>
+            handle.call_with_result(|db| unsafe {
+                libsqlite3_sys::sqlite3_db_config(
+                    db,
+                    libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                    1 as std::ffi::c_int,
+                    std::ptr::null_mut::<std::ffi::c_int>(),
+                )
+            })?;
+        }
 
         Ok(ConnectionState {
             handle,

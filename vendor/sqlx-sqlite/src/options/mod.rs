@@ -90,6 +90,8 @@ pub struct SqliteConnectOptions {
 
     pub(crate) optimize_on_close: OptimizeOnClose,
 
+    pub(crate) query_planner_stability: bool,
+
     #[cfg(feature = "regexp")]
     pub(crate) register_regexp_function: bool,
 }
@@ -213,6 +215,7 @@ impl SqliteConnectOptions {
             command_channel_size: 50,
             row_channel_size: 50,
             optimize_on_close: OptimizeOnClose::Disabled,
+            query_planner_stability: false,
             #[cfg(feature = "regexp")]
             register_regexp_function: false,
         }
@@ -610,6 +613,16 @@ impl SqliteConnectOptions {
             return self.pragma("analysis_limit", limit.to_string());
         }
         self.pragmas.insert("analysis_limit".into(), None);
+        self
+    }
+
+    /// Sets SQLite's query planner stability guarantee (`SQLITE_DBCONFIG_ENABLE_QPSG`): a
+    /// statement's plan no longer depends on the values bound to it, so a prepared
+    /// statement is not prepared again whenever a value its plan looked at is bound anew
+    /// (with `SQLITE_ENABLE_STAT4`, which the bundled SQLite has, every range constraint or
+    /// `LIKE` on a bound value is such a value).
+    pub fn query_planner_stability_guarantee(mut self, on: bool) -> Self {
+        self.query_planner_stability = on;
         self
     }
 
