@@ -35,13 +35,15 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
                 settings.data_dir.display()
             )
         })?;
-    let db = store::connect_waiting(
-        &settings.database_url(),
-        settings.database.max_connections,
-        Duration::from_secs(settings.database.acquire_timeout_secs.max(1)),
-    )
-    .await
-    .context("cannot connect to the database")?;
+    let acquire = Duration::from_secs(settings.database.acquire_timeout_secs.max(1));
+    let url = settings.database_url();
+    let db = store::connect_waiting(&url, settings.database.max_connections, acquire)
+        .await
+        .context("cannot connect to the database")?;
+    let sync_reads =
+        store::connect_sync_reads(&db, &url, settings.database.max_connections, acquire)
+            .await
+            .context("cannot connect to the database")?;
     store::migrate(&db)
         .await
         .context("cannot migrate the database")?;
@@ -66,6 +68,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         .map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
     Ok(AppState::new(StateParts {
         db,
+        sync_reads,
         settings,
         tokens,
         metrics: telemetry::metrics_handle(),

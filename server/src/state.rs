@@ -16,6 +16,8 @@ use zoufang_sync::automerge::ActorId;
 pub struct AppState {
     /// The database.
     pub db: DatabaseConnection,
+    /// The connections a sync's feed is read on (see `store::connect_sync_reads`).
+    pub sync_reads: DatabaseConnection,
     /// The configuration.
     pub settings: Arc<Settings>,
     /// Access-token keys.
@@ -49,6 +51,8 @@ pub struct AppState {
 pub struct StateParts {
     /// The connected, migrated database.
     pub db: DatabaseConnection,
+    /// The connections a sync's feed is read on.
+    pub sync_reads: DatabaseConnection,
     /// The configuration.
     pub settings: Settings,
     /// Access-token keys.
@@ -68,6 +72,7 @@ impl AppState {
     pub fn new(parts: StateParts) -> Self {
         let StateParts {
             db,
+            sync_reads,
             settings,
             tokens,
             metrics,
@@ -78,6 +83,7 @@ impl AppState {
         let cache = settings.sync.cache_documents;
         Self {
             db,
+            sync_reads,
             settings: Arc::new(settings),
             tokens: Arc::new(tokens),
             docs: Arc::new(DocCache::new(cache)),

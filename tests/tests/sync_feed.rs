@@ -7,7 +7,7 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
-use zoufang_e2e::{TestApp, on_both_databases};
+use zoufang_e2e::{Backend, TestApp, on_both_databases};
 use zoufang_schemas::wire::DocId;
 use zoufang_server::store::entities::device_doc;
 use zoufang_sync::DocPath;
@@ -154,6 +154,110 @@ on_both_databases! {
         helper.sync().await.unwrap();
         let address = helper.tablet.doc(&id).unwrap().get_as::<String>(&path("household.address")).unwrap();
         assert_eq!(address.as_deref(), Some("新址"), "the late commit reached the device");
+        app.teardown().await;
+    }
+}
+
+/// A value bound to the feed's statement, written as an SQL literal.
+fn literal(value: &sea_orm::Value) -> String {
+    match value {
+        sea_orm::Value::String(Some(s)) => format!("'{}'", s.replace('\'', "''")),
+        sea_orm::Value::BigInt(Some(n)) => n.to_string(),
+        sea_orm::Value::Bool(Some(b)) => b.to_string(),
+        other => panic!("the feed binds no {other:?}"),
+    }
+}
+
+/// The plan the sync's connections run the feed's first statement by, as text.
+async fn feed_plan(app: &TestApp, named: &[DocId]) -> String {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    use zoufang_server::store::feed::{FeedQuery, first_statement};
+    let db = &app.state.sync_reads;
+    let backend = db.get_database_backend();
+    let counties = ["652822".to_owned()];
+    let statement = first_statement(
+        backend,
+        FeedQuery {
+            device_id: "a-device",
+            scope: "652822100",
+            counties: &counties,
+            since: 5,
+            named,
+        },
+    );
+    let values = statement
+        .values
+        .as_ref()
+        .map(|v| v.0.clone())
+        .unwrap_or_default();
+    let rows = if backend == sea_orm::DbBackend::Postgres {
+        // The plan made without the values, on one session of the sync's connections.
+        let txn = db.begin().await.unwrap();
+        txn.execute_unprepared(&format!("PREPARE feed AS {}", statement.sql))
+            .await
+            .unwrap();
+        let args: Vec<String> = values.iter().map(literal).collect();
+        let explain = format!("EXPLAIN EXECUTE feed({})", args.join(", "));
+        let rows = txn
+            .query_all_raw(Statement::from_string(backend, explain))
+            .await
+            .unwrap();
+        txn.rollback().await.unwrap();
+        rows
+    } else {
+        let explain = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+        db.query_all_raw(Statement::from_sql_and_values(backend, explain, values))
+            .await
+            .unwrap()
+    };
+    let column = if backend == sea_orm::DbBackend::Postgres {
+        "QUERY PLAN"
+    } else {
+        "detail"
+    };
+    rows.iter()
+        .map(|row| row.try_get::<String>("", column).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+on_both_databases! {
+    async fn the_feed_is_planned_once_and_found_by_the_county_and_stamp_index(backend: Backend) {
+        use sea_orm::{ConnectionTrait, Statement};
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        if backend == Backend::Postgres {
+            let mode = |db: sea_orm::DatabaseConnection| async move {
+                let row = db
+                    .query_one_raw(Statement::from_string(sea_orm::DbBackend::Postgres, "SHOW plan_cache_mode"))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                row.try_get::<String>("", "plan_cache_mode").unwrap()
+            };
+            assert_eq!(mode(app.state.sync_reads.clone()).await, "force_generic_plan");
+            assert_eq!(mode(app.state.db.clone()).await, "auto", "other statements keep choosing");
+            // A county's worth of households, analysed: a plan made without the values could
+            // take the region index and walk the whole scope for a sync that changed one.
+            app.state
+                .db
+                .execute_raw(Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Postgres,
+                    "INSERT INTO documents (doc_id, region_code, county_code, snapshot, snapshot_upto, \
+                     heads, version, changes_since_snapshot, updated_at, change_seq) \
+                     SELECT md5(g::text), region_code, county_code, \
+                     snapshot, snapshot_upto, heads, version, 0, updated_at, g \
+                     FROM documents, generate_series(1, 60000) g WHERE doc_id = $1",
+                    [app.village_a[0].to_uuid_string().into()],
+                ))
+                .await
+                .unwrap();
+            app.state.db.execute_unprepared("ANALYZE").await.unwrap();
+        }
+        for named in [vec![], vec![app.village_a[0]]] {
+            let plan = feed_plan(&app, &named).await;
+            assert!(plan.contains("idx_documents_feed"), "{plan}");
+            assert!(!plan.contains("idx_documents_region"), "{plan}");
+        }
         app.teardown().await;
     }
 }

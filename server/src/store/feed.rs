@@ -70,6 +70,10 @@ struct Sql {
 }
 
 impl Sql {
+    fn into_statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+
     fn bind(&mut self, value: impl Into<Value>) -> String {
         self.values.push(value.into());
         match self.backend {
@@ -113,10 +117,60 @@ fn feed_index(backend: DbBackend) -> &'static str {
     }
 }
 
+/// The conditions on the rows of `alias` of one county in the scope stamped since the
+/// cursor, found by the county-and-stamp index.
+///
+/// On PostgreSQL the statement is planned once for any values (see
+/// `store::connect_sync_reads`). Not told the values, the planner takes an open range on
+/// the stamp for a third of the table and a bounded one for a two-hundredth, so the stamp
+/// gets an upper bound; and the scope is a prefix test no index serves, or the region
+/// index would look as narrow and the read walk the whole scope.
+fn stamped_since(sql: &mut Sql, alias: &str, county: &str, since: i64, scope: &str) -> String {
+    let county = sql.bind(county);
+    let since = sql.bind(since);
+    match sql.backend {
+        DbBackend::Postgres => {
+            let upper = sql.bind(i64::MAX);
+            let scope = sql.bind(scope);
+            format!(
+                "{alias}.county_code = {county} AND {alias}.change_seq >= {since} \
+                 AND {alias}.change_seq <= {upper} AND starts_with({alias}.region_code, {scope})"
+            )
+        }
+        _ => {
+            let low = sql.bind(scope);
+            let high = sql.bind(format!("{scope}~"));
+            format!(
+                "{alias}.county_code = {county} AND {alias}.change_seq >= {since} \
+                 AND {alias}.region_code >= {low} AND {alias}.region_code < {high}"
+            )
+        }
+    }
+}
+
 /// Reads what a sync concerns.
 pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Feed, StoreError> {
     let backend = db.get_database_backend();
-    let (first, rest) = query.named.split_at(query.named.len().min(NAMED_IN_ONE));
+    let rest = &query.named[query.named.len().min(NAMED_IN_ONE)..];
+    let mut feed = run(db, first_statement(backend, query)).await?;
+    for chunk in rest.chunks(NAMED_IN_ONE) {
+        let mut more = Sql {
+            backend,
+            text: horizon_row(backend),
+            values: Vec::new(),
+        };
+        push_named(&mut more, query.device_id, chunk);
+        let extra = run(db, more.into_statement()).await?;
+        merge_docs(&mut feed.docs, extra.docs);
+    }
+    Ok(feed)
+}
+
+/// The statement a sync's read starts with: the horizon, the scope's documents and tasks
+/// stamped since the cursor, the first [`NAMED_IN_ONE`] documents named, and the held
+/// documents that moved. Public so that its plan can be checked.
+pub fn first_statement(backend: DbBackend, query: FeedQuery<'_>) -> Statement {
+    let first = &query.named[..query.named.len().min(NAMED_IN_ONE)];
     let mut sql = Sql {
         backend,
         text: horizon_row(backend),
@@ -125,47 +179,27 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
     for code in query.counties {
         // The county's documents stamped since the cursor, then whether any of its tasks was.
         let device = sql.bind(query.device_id);
-        let county = sql.bind(code.as_str());
-        let since = sql.bind(query.since);
-        let low = sql.bind(query.scope);
-        let high = sql.bind(format!("{}~", query.scope));
+        let stamped = stamped_since(&mut sql, "d", code, query.since, query.scope);
         let by_feed = feed_index(backend);
         sql.text.push_str(&format!(
             " UNION ALL SELECT 1, NULL, {COLUMNS} FROM documents d {by_feed} LEFT JOIN device_docs b \
-             ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE d.county_code = {county} \
-             AND d.change_seq >= {since} AND d.region_code >= {low} AND d.region_code < {high}"
+             ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE {stamped}"
         ));
-        let county = sql.bind(code.as_str());
-        let since = sql.bind(query.since);
-        let low = sql.bind(query.scope);
-        let high = sql.bind(format!("{}~", query.scope));
+        let stamped = stamped_since(&mut sql, "t", code, query.since, query.scope);
         sql.text.push_str(&format!(
             " UNION ALL SELECT {TASKS_CHANGED}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-             NULL, NULL WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.county_code = {county} \
-             AND t.change_seq >= {since} AND t.region_code >= {low} AND t.region_code < {high})"
+             NULL, NULL WHERE EXISTS (SELECT 1 FROM tasks t WHERE {stamped})"
         ));
     }
     if !first.is_empty() {
         push_named(&mut sql, query.device_id, first);
     }
     let device = sql.bind(query.device_id);
-    let moved = sql.bind(true);
     sql.text.push_str(&format!(
         " UNION ALL SELECT 3, NULL, {COLUMNS} FROM device_docs b LEFT JOIN documents d \
-         ON d.doc_id = b.doc_id WHERE b.device_id = {device} AND b.leaving = {moved}"
+         ON d.doc_id = b.doc_id WHERE b.device_id = {device} AND b.leaving = TRUE"
     ));
-    let mut feed = run(db, sql).await?;
-    for chunk in rest.chunks(NAMED_IN_ONE) {
-        let mut more = Sql {
-            backend,
-            text: horizon_row(backend),
-            values: Vec::new(),
-        };
-        push_named(&mut more, query.device_id, chunk);
-        let extra = run(db, more).await?;
-        merge_docs(&mut feed.docs, extra.docs);
-    }
-    Ok(feed)
+    sql.into_statement()
 }
 
 fn push_named(sql: &mut Sql, device_id: &str, named: &[DocId]) {
@@ -181,14 +215,8 @@ fn push_named(sql: &mut Sql, device_id: &str, named: &[DocId]) {
     ));
 }
 
-async fn run<C: ConnectionTrait>(db: &C, sql: Sql) -> Result<Feed, StoreError> {
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            sql.backend,
-            sql.text,
-            sql.values,
-        ))
-        .await?;
+async fn run<C: ConnectionTrait>(db: &C, statement: Statement) -> Result<Feed, StoreError> {
+    let rows = db.query_all_raw(statement).await?;
     let mut feed = Feed::default();
     let mut docs = Vec::with_capacity(rows.len());
     for row in rows {

@@ -30,7 +30,7 @@ pub mod users;
 mod write_batches;
 mod write_turn;
 
-pub use db::{connect, connect_waiting, migrate};
+pub use db::{connect, connect_sync_reads, connect_waiting, migrate};
 
 pub use write_turn::WriteTxn;
 

@@ -106,7 +106,7 @@ async fn from_feed(
     let counties = counties_of(state, user.scope.as_str()).await?;
     let named: Vec<DocId> = decoded.request.updates.iter().map(|u| u.doc).collect();
     let read = feed::read(
-        &state.db,
+        &state.sync_reads,
         FeedQuery {
             device_id,
             scope: user.scope.as_str(),
