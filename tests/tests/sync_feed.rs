@@ -202,6 +202,8 @@ async fn feed_plan(app: &TestApp, named: &[DocId]) -> String {
             .query_all_raw(Statement::from_string(backend, explain))
             .await
             .unwrap();
+        // A prepared statement outlives the transaction, and the session goes back to the pool.
+        txn.execute_unprepared("DEALLOCATE feed").await.unwrap();
         txn.rollback().await.unwrap();
         rows
     } else {
