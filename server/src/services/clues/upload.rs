@@ -259,26 +259,7 @@ pub async fn upload(
     {
         return Ok((done.into(), true));
     }
-    let mut table = table::open(path).await?;
-    let headers = table.headers.clone();
-    let cols = columns(&headers, kind)?;
-    let mut lines = Vec::new();
-    let mut refused = Vec::new();
-    while let Some(row) = table.next().await? {
-        if row.cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        match read_line(&row, &cols, &headers) {
-            Ok(line) => lines.push(line),
-            Err(bad) => refused.push(*bad),
-        }
-        if lines.len() + refused.len() > 200_000 {
-            return Err(ApiError::BadRequest(
-                "file-too-long",
-                "a department file has at most 200,000 rows".into(),
-            ));
-        }
-    }
+    let (lines, refused) = read_file(path, kind).await?;
     let numbers: Vec<String> = lines.iter().map(|l| l.id_number.clone()).collect();
     let people = clues::people_by_id_number(&state.db, &numbers, user.scope.as_str()).await?;
     let due = deadlines::of_month(period, &state.settings.workflow).map(|d| d.verify);
@@ -300,17 +281,7 @@ pub async fn upload(
     upload.rejected = rows.len() as i64;
     for line in &lines {
         let Some(person) = people.get(&line.id_number) else {
-            let mut row = outcome(
-                line.row,
-                "UNMATCHED",
-                Some((
-                    "证件号码",
-                    "member-unknown",
-                    "no member with this ID number in your scope".into(),
-                )),
-            );
-            row.id_number_masked = Set(Some(mask_id_number(&line.id_number)));
-            rows.push(row);
+            rows.push(unmatched(line));
             upload.unmatched += 1;
             continue;
         };
@@ -321,21 +292,7 @@ pub async fn upload(
         upload.matched += 1;
         match kind {
             Kind::Ledger => {
-                clues::add_ledger(
-                    &txn,
-                    ledger_entry::ActiveModel {
-                        id: NotSet,
-                        upload_id: Set(upload.id),
-                        department: Set(department.code().to_owned()),
-                        period: Set(period.to_owned()),
-                        doc_id: Set(person.doc_id.clone()),
-                        member_key: Set(person.member_key.clone()),
-                        region_code: Set(person.region_code.clone()),
-                        item: Set(line.item.clone()),
-                        amount: Set(line.amount),
-                    },
-                )
-                .await?;
+                add_ledger_line(&txn, &upload, department, period, line, person).await?
             }
             Kind::Clues => push_clue(&txn, &upload, department, period, line, person, due).await?,
         }
@@ -359,6 +316,75 @@ pub async fn upload(
     .await?;
     txn.commit().await?;
     Ok((upload.into(), false))
+}
+
+/// Reads a department's file: the lines that parsed, and the rows refused with their reason.
+async fn read_file(
+    path: &Path,
+    kind: Kind,
+) -> Result<(Vec<Line>, Vec<dept_upload_row::ActiveModel>), ApiError> {
+    let mut table = table::open(path).await?;
+    let headers = table.headers.clone();
+    let cols = columns(&headers, kind)?;
+    let mut lines = Vec::new();
+    let mut refused = Vec::new();
+    while let Some(row) = table.next().await? {
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        match read_line(&row, &cols, &headers) {
+            Ok(line) => lines.push(line),
+            Err(bad) => refused.push(*bad),
+        }
+        if lines.len() + refused.len() > 200_000 {
+            return Err(ApiError::BadRequest(
+                "file-too-long",
+                "a department file has at most 200,000 rows".into(),
+            ));
+        }
+    }
+    Ok((lines, refused))
+}
+
+/// The outcome of a line whose ID number names no member in the uploader's scope.
+fn unmatched(line: &Line) -> dept_upload_row::ActiveModel {
+    let mut row = outcome(
+        line.row,
+        "UNMATCHED",
+        Some((
+            "证件号码",
+            "member-unknown",
+            "no member with this ID number in your scope".into(),
+        )),
+    );
+    row.id_number_masked = Set(Some(mask_id_number(&line.id_number)));
+    row
+}
+
+async fn add_ledger_line(
+    txn: &crate::store::WriteTxn,
+    upload: &crate::store::entities::dept_upload::Model,
+    department: Department,
+    period: &str,
+    line: &Line,
+    person: &Person,
+) -> Result<(), ApiError> {
+    clues::add_ledger(
+        txn,
+        ledger_entry::ActiveModel {
+            id: NotSet,
+            upload_id: Set(upload.id),
+            department: Set(department.code().to_owned()),
+            period: Set(period.to_owned()),
+            doc_id: Set(person.doc_id.clone()),
+            member_key: Set(person.member_key.clone()),
+            region_code: Set(person.region_code.clone()),
+            item: Set(line.item.clone()),
+            amount: Set(line.amount),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn push_clue(

@@ -117,6 +117,19 @@ fn standing(h: &household::Model, education: Option<f64>) -> Standing {
 }
 
 /// Judges one household and writes what changed.
+/// The status a household's flag of one kind moves to, from whether the household crosses
+/// the line now, the flag's status before, and whether the household is already proposed
+/// for identification; `None` when there is neither a crossing nor a live flag.
+fn next_status(crossing: bool, before: Option<&str>, proposed: bool) -> Option<&'static str> {
+    match (crossing, before) {
+        (false, None | Some(FLAG_CLEARED)) => None,
+        (false, Some(_)) => Some(FLAG_CLEARED),
+        (true, Some(FLAG_PROPOSED)) => Some(FLAG_PROPOSED),
+        (true, _) if proposed => Some(FLAG_PROPOSED),
+        (true, _) => Some(FLAG_OPEN),
+    }
+}
+
 async fn judge(
     txn: &crate::store::WriteTxn,
     state: &AppState,
@@ -142,12 +155,12 @@ async fn judge(
         let before = context.existing.get(&key);
         had_open |= before.is_some_and(|f| f.status == FLAG_OPEN);
         let crossing = crossings.iter().find(|c| c.kind == kind);
-        let status = match (crossing, before.map(|f| f.status.as_str())) {
-            (None, None | Some(FLAG_CLEARED)) => continue,
-            (None, Some(_)) => FLAG_CLEARED,
-            (Some(_), Some(FLAG_PROPOSED)) => FLAG_PROPOSED,
-            (Some(_), _) if proposed => FLAG_PROPOSED,
-            (Some(_), _) => FLAG_OPEN,
+        let Some(status) = next_status(
+            crossing.is_some(),
+            before.map(|f| f.status.as_str()),
+            proposed,
+        ) else {
+            continue;
         };
         if status == FLAG_OPEN {
             open.extend(crossing.copied());
@@ -192,11 +205,64 @@ async fn judge(
         outcome.flagged += 1;
     }
     if changed {
-        if !open.is_empty() {
-            tasks::put(txn, &h.region_code, &flag_task(&h.doc_id, &open), false).await?;
-        } else if had_open {
-            tasks::put(txn, &h.region_code, &flag_task(&h.doc_id, &[]), true).await?;
-        }
+        put_task(txn, h, &open, had_open).await?;
     }
     Ok(())
+}
+
+/// The household's flag task: put while a flag is open, closed when the last open one
+/// cleared.
+async fn put_task(
+    txn: &crate::store::WriteTxn,
+    h: &household::Model,
+    open: &[Crossing],
+    had_open: bool,
+) -> Result<(), ApiError> {
+    if !open.is_empty() {
+        tasks::put(txn, &h.region_code, &flag_task(&h.doc_id, open), false).await?;
+    } else if had_open {
+        tasks::put(txn, &h.region_code, &flag_task(&h.doc_id, &[]), true).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_opens_on_a_crossing_and_clears_when_the_crossing_is_gone() {
+        assert_eq!(next_status(true, None, false), Some(FLAG_OPEN));
+        assert_eq!(
+            next_status(true, Some(FLAG_CLEARED), false),
+            Some(FLAG_OPEN)
+        );
+        assert_eq!(
+            next_status(false, Some(FLAG_OPEN), false),
+            Some(FLAG_CLEARED)
+        );
+        assert_eq!(
+            next_status(false, Some(FLAG_PROPOSED), false),
+            Some(FLAG_CLEARED)
+        );
+    }
+
+    #[test]
+    fn nothing_to_keep_without_a_crossing_or_a_live_flag() {
+        assert_eq!(next_status(false, None, false), None);
+        assert_eq!(next_status(false, Some(FLAG_CLEARED), true), None);
+    }
+
+    #[test]
+    fn a_proposed_household_s_crossing_stays_proposed() {
+        assert_eq!(
+            next_status(true, Some(FLAG_PROPOSED), false),
+            Some(FLAG_PROPOSED)
+        );
+        assert_eq!(next_status(true, None, true), Some(FLAG_PROPOSED));
+        assert_eq!(
+            next_status(true, Some(FLAG_OPEN), true),
+            Some(FLAG_PROPOSED)
+        );
+    }
 }

@@ -78,7 +78,54 @@ fn rejected_rows(
         .collect()
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    async fn start(
+        state: &'a AppState,
+        importer: &'a Importer,
+        id: i64,
+        grouper: &Grouper,
+    ) -> Result<Self, ApiError> {
+        Ok(Run {
+            state,
+            importer,
+            id,
+            villages: regions::villages_under(&state.db, &importer.region)
+                .await
+                .map_err(ApiError::from)?,
+            seen: super::numbers::NumberSet::default(),
+            counts: Counts::default(),
+            headers: [
+                grouper.header_of("household.region_code"),
+                grouper.header_of("household.national_number"),
+            ],
+        })
+    }
+
+    /// Stores the batch still in flight (unless the run already failed), flags the
+    /// households absent from a complete file, and records how the run ended.
+    async fn close(
+        &mut self,
+        mut failed: Option<(u64, String)>,
+        in_flight: Option<Planned>,
+        file_name: &str,
+        sha256: &str,
+    ) -> Result<(), ApiError> {
+        if failed.is_none()
+            && let Some(last) = in_flight
+            && let Err((row, error)) = self.store_or_rewind(last).await
+        {
+            failed = Some((row, error));
+        }
+        let ended = match &failed {
+            Some((row, error)) => (imports::FAILED, Some(*row as i64), Some(error.clone())),
+            None => {
+                self.flag_absent().await?;
+                (imports::DONE, None, None)
+            }
+        };
+        self.end(ended, file_name, sha256).await
+    }
+
     fn region_refusal(&self, household: &ImportedHousehold) -> Option<Refusal> {
         let region = household.region()?;
         if self.villages.contains(region) {
@@ -516,20 +563,7 @@ pub async fn run(
         run: started,
     } = prepared;
     let file_name = file_name.as_str();
-    let mut run = Run {
-        state,
-        importer,
-        id: started.id,
-        villages: regions::villages_under(&state.db, &importer.region)
-            .await
-            .map_err(ApiError::from)?,
-        seen: super::numbers::NumberSet::default(),
-        counts: Counts::default(),
-        headers: [
-            grouper.header_of("household.region_code"),
-            grouper.header_of("household.national_number"),
-        ],
-    };
+    let mut run = Run::start(state, importer, started.id, &grouper).await?;
     let mut batch: Vec<ImportedHousehold> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
     let mut failed: Option<(u64, String)> = None;
@@ -579,20 +613,7 @@ pub async fn run(
             break;
         }
     }
-    if failed.is_none()
-        && let Some(last) = in_flight.take()
-        && let Err((row, error)) = run.store_or_rewind(last).await
-    {
-        failed = Some((row, error));
-    }
-    let ended = match &failed {
-        Some((row, error)) => (imports::FAILED, Some(*row as i64), Some(error.clone())),
-        None => {
-            run.flag_absent().await?;
-            (imports::DONE, None, None)
-        }
-    };
-    run.end(ended, file_name, &sha256).await?;
+    run.close(failed, in_flight, file_name, &sha256).await?;
     progress(&run.counts);
     imports::find(&state.db, run.id)
         .await?
