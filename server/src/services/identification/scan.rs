@@ -116,7 +116,6 @@ fn standing(h: &household::Model, education: Option<f64>) -> Standing {
     }
 }
 
-/// Judges one household and writes what changed.
 /// The status a household's flag of one kind moves to, from whether the household crosses
 /// the line now, the flag's status before, and whether the household is already proposed
 /// for identification; `None` when there is neither a crossing nor a live flag.
@@ -130,6 +129,7 @@ fn next_status(crossing: bool, before: Option<&str>, proposed: bool) -> Option<&
     }
 }
 
+/// Judges one household and writes what changed.
 async fn judge(
     txn: &crate::store::WriteTxn,
     state: &AppState,
