@@ -47,6 +47,23 @@ fn insert(backend: sea_orm::DbBackend, key: &str, value: i64) -> Statement {
     Statement::from_sql_and_values(backend, sql, [key.into(), value.into()])
 }
 
+/// The first stored document: its key, id and version.
+async fn first_document(db: &impl ConnectionTrait) -> (String, zoufang_schemas::wire::DocId, i64) {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT doc_id, version FROM documents ORDER BY doc_id LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let key: String = row.try_get("", "doc_id").unwrap();
+    let version: i64 = row.try_get("", "version").unwrap();
+    let id = zoufang_schemas::wire::DocId::parse(&key).unwrap();
+    (key, id, version)
+}
+
 on_both_databases! {
     async fn a_script_runs_its_statements_in_order_and_counts_their_rows(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
@@ -120,14 +137,7 @@ on_both_databases! {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let db = &app.state.db;
         let backend = db.get_database_backend();
-        let row = db
-            .query_one_raw(Statement::from_string(backend, "SELECT doc_id, version FROM documents ORDER BY doc_id LIMIT 1"))
-            .await
-            .unwrap()
-            .unwrap();
-        let key: String = row.try_get("", "doc_id").unwrap();
-        let version: i64 = row.try_get("", "version").unwrap();
-        let id = zoufang_schemas::wire::DocId::parse(&key).unwrap();
+        let (key, id, version) = first_document(db).await;
         let heads = [zoufang_schemas::wire::Head([7u8; 32])];
         let version_now = format!("SELECT version FROM documents WHERE doc_id = '{key}'");
 
@@ -150,14 +160,66 @@ on_both_databases! {
         documents::advance_into(&mut script, &[(id, version, &heads, 1)]);
         txn.run_closing(script).await.unwrap();
         // The writer's work ended with its last script: nothing more is written in it.
-        if backend == sea_orm::DbBackend::Sqlite {
-            let late = txn.execute_unprepared("INSERT INTO advance_probe VALUES (1)").await;
-            assert!(late.is_err(), "a write after the last script was refused");
-        }
+        let late = txn.execute_unprepared("INSERT INTO advance_probe VALUES (1)").await;
+        assert!(late.is_err(), "a write after the last script was refused");
         txn.commit().await.unwrap();
         assert_eq!(count(db, &version_now).await, version + 1);
         assert_eq!(count(db, "SELECT COUNT(*) FROM documents WHERE heads LIKE '%0707%'").await, 1);
         assert_eq!(count(db, "SELECT COUNT(*) FROM advance_probe").await, 0);
+        app.teardown().await;
+    }
+
+    async fn a_writer_whose_whole_work_is_its_last_script_writes_it_whole_or_not_at_all(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let db = &app.state.db;
+        let backend = db.get_database_backend();
+        db.execute_raw(Statement::from_string(backend, "CREATE TABLE alone_probe (k BIGINT)"))
+            .await
+            .unwrap();
+        let (key, id, version) = first_document(db).await;
+        let heads = [zoufang_schemas::wire::Head([9u8; 32])];
+        let version_now = format!("SELECT version FROM documents WHERE doc_id = '{key}'");
+        let script_at = |version: i64| {
+            let mut script = Script::new(backend);
+            script.push(bound(backend, "INSERT INTO alone_probe (k) VALUES ($1)", [version.into()]));
+            documents::advance_into(&mut script, &[(id, version, &heads, 1)]);
+            script
+        };
+        // PostgreSQL sends these writes to two tables as one statement, on its own.
+        if backend == sea_orm::DbBackend::Postgres {
+            assert!(script_at(version).is_one_statement());
+        }
+
+        // Nothing else written: a document that moved on fails the script, and nothing of
+        // it stays, though the writer never rolls back.
+        let txn = zoufang_server::store::begin_write(db).await.unwrap();
+        let err = txn.run_closing(script_at(version - 1)).await.unwrap_err();
+        assert!(documents::moved_meanwhile(&err), "{err}");
+        drop(txn);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM alone_probe").await, 0);
+        assert_eq!(count(db, &version_now).await, version);
+
+        // At the version read: written whole; the writer takes nothing more, and commits.
+        let txn = zoufang_server::store::begin_write(db).await.unwrap();
+        txn.run_closing(script_at(version)).await.unwrap();
+        let late = txn.execute_unprepared("INSERT INTO alone_probe VALUES (0)").await;
+        assert!(late.is_err(), "a write after the last script was refused");
+        let again = txn.run_closing(script_at(version + 1)).await;
+        assert!(again.is_err(), "a second last script was refused");
+        txn.commit().await.unwrap();
+        assert_eq!(count(db, "SELECT COUNT(*) FROM alone_probe").await, 1);
+        assert_eq!(count(db, &version_now).await, version + 1);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM documents WHERE heads LIKE '%0909%'").await, 1);
+
+        // Written after a statement of its own: in the writer's transaction, with it.
+        let txn = zoufang_server::store::begin_write(db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO alone_probe VALUES (-1)").await.unwrap();
+        txn.run_closing(script_at(version + 1)).await.unwrap();
+        let late = txn.execute_unprepared("INSERT INTO alone_probe VALUES (0)").await;
+        assert!(late.is_err(), "a write after the last script was refused");
+        txn.commit().await.unwrap();
+        assert_eq!(count(db, "SELECT COUNT(*) FROM alone_probe").await, 3);
+        assert_eq!(count(db, &version_now).await, version + 2);
         app.teardown().await;
     }
 

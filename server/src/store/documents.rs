@@ -495,40 +495,19 @@ pub async fn still_at<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Advances several documents in one statement per chunk: each to its heads, if still at
-/// the version read ([`StoreError::Contention`] if any moved meanwhile).
-pub async fn advance_many<C: ConnectionTrait>(
-    db: &C,
-    docs: &[(DocId, i64, &[Head], usize)],
-) -> Result<(), StoreError> {
-    let backend = db.get_database_backend();
-    // SQLite's clock moves on in the same round trip as the first chunk's update (it
-    // changes exactly one row, counted below).
-    let mut tick = super::clock::tick_statement(backend);
-    for chunk in super::shaped(docs, INSERT_CHUNK) {
-        let mut script = Script::new(backend);
-        let ticked = tick.take().is_some_and(|t| {
-            script.push(t);
-            true
-        });
-        script.push(advancing(backend, chunk, Checked::ByCount));
-        if script.run(db).await? != (chunk.len() + usize::from(ticked)) as u64 {
-            return Err(StoreError::Contention);
-        }
-    }
-    Ok(())
-}
-
-/// [`advance_many`] as statements added to `script`, for SQLite, where they can go with
-/// the writer's other writes: a document no longer at the version read fails the
-/// statement, and with it the script ([`moved_meanwhile`] tells that failure).
+/// Adds to `script` the statements advancing several documents to their heads, each if
+/// still at the version read, so that they go with the writer's other writes: a document
+/// no longer at the version read writes no version, which the column refuses, and the
+/// statement fails, and with it the script ([`moved_meanwhile`] tells that failure). On
+/// PostgreSQL each statement is a plain `UPDATE`, which joins the script's writes to other
+/// tables in one statement.
 pub fn advance_into(script: &mut Script, docs: &[(DocId, i64, &[Head], usize)]) {
     let backend = script.backend();
     if let Some(tick) = super::clock::tick_statement(backend) {
         script.push(tick);
     }
     for chunk in super::shaped(docs, INSERT_CHUNK) {
-        script.push(advancing(backend, chunk, Checked::ByFailure));
+        script.push(advancing(backend, chunk));
     }
 }
 
@@ -541,21 +520,11 @@ pub fn moved_meanwhile(err: &sea_orm::DbErr) -> bool {
         || text.contains(r#"column "version" of relation "documents" violates not-null"#)
 }
 
-/// How an advancing statement reports a document that moved on since it was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Checked {
-    /// It leaves the document alone: fewer rows change than it names.
-    ByCount,
-    /// It writes no version there, which the column refuses: the statement fails.
-    ByFailure,
-}
-
 /// The statement advancing `chunk`'s documents to their heads, each if still at the version
-/// read (see [`Checked`]).
+/// read (a document that moved on gets no version: the statement fails).
 fn advancing(
     backend: sea_orm::DbBackend,
     chunk: &[(DocId, i64, &[Head], usize)],
-    checked: Checked,
 ) -> sea_orm::Statement {
     let rows = super::values_rows(backend, chunk.len(), &["", "", "BIGINT", "INTEGER"]);
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 4 + 1);
@@ -567,16 +536,6 @@ fn advancing(
             (*added as i32).into(),
         ]);
     }
-    let (version, condition) = match checked {
-        Checked::ByCount => (
-            "documents.version + 1",
-            " AND documents.version = v.version",
-        ),
-        Checked::ByFailure => (
-            "CASE WHEN documents.version = v.version THEN documents.version + 1 END",
-            "",
-        ),
-    };
     let stamp = super::clock::stamp_sql(backend);
     // Bound, not written into the text: the statement's text stays the same from one
     // second to the next, and compiled once.
@@ -585,13 +544,24 @@ fn advancing(
         _ => "?".to_owned(),
     };
     values.push(now().into());
-    let sql = format!(
-        "WITH v(doc_id, heads, version, added) AS (VALUES {rows}) \
-         UPDATE documents SET heads = v.heads, version = {version}, \
+    let set = format!(
+        "SET heads = v.heads, \
+         version = CASE WHEN documents.version = v.version THEN documents.version + 1 END, \
          changes_since_snapshot = documents.changes_since_snapshot + v.added, \
-         updated_at = {updated}, change_seq = {stamp} \
-         FROM v WHERE documents.doc_id = v.doc_id{condition}"
+         updated_at = {updated}, change_seq = {stamp}"
     );
+    // SQLite names a `VALUES` list's columns only in a `WITH`; PostgreSQL names them in
+    // the `FROM`, keeping the statement a plain `UPDATE` that joins others.
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => format!(
+            "UPDATE documents {set} FROM (VALUES {rows}) AS v(doc_id, heads, version, added) \
+             WHERE documents.doc_id = v.doc_id"
+        ),
+        _ => format!(
+            "WITH v(doc_id, heads, version, added) AS (VALUES {rows}) \
+             UPDATE documents {set} FROM v WHERE documents.doc_id = v.doc_id"
+        ),
+    };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 

@@ -18,17 +18,62 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 /// A write transaction: on SQLite a savepoint in its group's transaction, holding the
 /// database's write turn from its first statement until it ends (see [`commit_group`]);
-/// on PostgreSQL a transaction of its own. Statements go through it as through any
-/// connection; a writer that knows which script is its last sends it with
-/// [`WriteTxn::run_closing`] (on SQLite, a writer whose only work is that script is written
-/// in a batch with others, see [`super::write_batches`]).
+/// on PostgreSQL a transaction of its own, begun with its first statement. Statements go
+/// through it as through any connection; a writer that knows which script is its last sends
+/// it with [`WriteTxn::run_closing`] (on SQLite, a writer whose only work is that script is
+/// written in a batch with others, see [`super::write_batches`]; on PostgreSQL, one whose
+/// only work is one statement runs it alone, without `BEGIN` and `COMMIT`).
 #[derive(Debug)]
 pub struct WriteTxn(Writer);
 
 #[derive(Debug)]
 enum Writer {
     Grouped(Grouped),
-    Own(DatabaseTransaction),
+    Own(Own),
+}
+
+/// A PostgreSQL writer: its transaction begins with its first statement, so that a writer
+/// whose whole work is one statement (a script whose writes join, see [`Script`]) sends
+/// it alone: atomic by itself, one round trip instead of three.
+#[derive(Debug)]
+struct Own {
+    txn: tokio::sync::OnceCell<DatabaseTransaction>,
+    db: DatabaseConnection,
+    /// Whether its last script was sent: nothing more can be written.
+    written: std::sync::atomic::AtomicBool,
+}
+
+impl Own {
+    /// The transaction, begun the first time.
+    async fn txn(&self) -> Result<&DatabaseTransaction, DbErr> {
+        if self.written.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(work_ended());
+        }
+        self.txn.get_or_try_init(|| self.db.begin()).await
+    }
+
+    /// Runs the writer's last script: alone when nothing was written before it and it is
+    /// one statement, otherwise in the transaction. Nothing more can be written afterwards.
+    async fn run_closing(&self, script: Script) -> Result<(), DbErr> {
+        let alone = self.txn.get().is_none() && script.is_one_statement();
+        let result = if alone {
+            self.ended()?;
+            script.run(&self.db).await
+        } else {
+            let txn = self.txn().await?;
+            self.ended()?;
+            script.run(txn).await
+        };
+        result.map(drop)
+    }
+
+    /// Marks the writer's work ended (an error if it had already).
+    fn ended(&self) -> Result<(), DbErr> {
+        if self.written.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(work_ended());
+        }
+        Ok(())
+    }
 }
 
 /// A writer of an SQLite file: it takes the file's turn with its first statement.
@@ -46,14 +91,17 @@ impl Grouped {
     /// Its place in its file's group, taking the turn the first time.
     async fn member(&self) -> Result<&Member, DbErr> {
         if self.written.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(DbErr::Custom(
-                "the writer's work has ended: nothing more can be written in it".into(),
-            ));
+            return Err(work_ended());
         }
         self.member
             .get_or_try_init(|| commit_group::join(self.file.clone(), &self.db, self.pool.clone()))
             .await
     }
+}
+
+/// What a writer whose last script was sent answers to anything more.
+fn work_ended() -> DbErr {
+    DbErr::Custom("the writer's work has ended: nothing more can be written in it".into())
 }
 
 /// The write turn of each SQLite database file this process opened.
@@ -79,9 +127,9 @@ fn turn_of(db: &DatabaseConnection) -> Option<(Arc<FileTurn>, Arc<SqliteConnectO
     Some((turn, options))
 }
 
-/// Starts a transaction that will write: on SQLite, with its first statement, once the
+/// Starts a transaction that will write, with its first statement: on SQLite once the
 /// writers before it are done, inside their group's transaction (which took the write lock
-/// at once, `BEGIN IMMEDIATE`).
+/// at once, `BEGIN IMMEDIATE`); on PostgreSQL a transaction of its own.
 pub async fn begin(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     Ok(WriteTxn(match turn_of(db) {
         Some((file, pool)) => Writer::Grouped(Grouped {
@@ -91,7 +139,11 @@ pub async fn begin(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
             pool,
             written: Default::default(),
         }),
-        None => Writer::Own(db.begin().await?),
+        None => Writer::Own(Own {
+            txn: tokio::sync::OnceCell::new(),
+            db: db.clone(),
+            written: Default::default(),
+        }),
     }))
 }
 
@@ -107,7 +159,11 @@ impl WriteTxn {
                 // Nothing written, or written in a batch that committed.
                 None => Ok(()),
             },
-            Writer::Own(txn) => txn.commit().await,
+            Writer::Own(own) => match own.txn.into_inner() {
+                Some(txn) => txn.commit().await,
+                // Nothing written, or its one statement ran alone.
+                None => Ok(()),
+            },
         }
     }
 
@@ -120,7 +176,10 @@ impl WriteTxn {
                 Some(member) => member.finish(false).await.0,
                 None => Ok(()),
             },
-            Writer::Own(txn) => txn.rollback().await,
+            Writer::Own(own) => match own.txn.into_inner() {
+                Some(txn) => txn.rollback().await,
+                None => Ok(()),
+            },
         }
     }
 
@@ -129,16 +188,20 @@ impl WriteTxn {
     /// batch with other writers' and returns once committed. Nothing more can be written
     /// afterwards; [`WriteTxn::commit`] follows.
     pub async fn run_closing(&self, script: Script) -> Result<(), DbErr> {
-        let Writer::Grouped(grouped) = &self.0 else {
-            return script.run(self).await.map(drop);
-        };
         if script.is_empty() {
             return Ok(());
         }
+        let grouped = match &self.0 {
+            Writer::Grouped(grouped) => grouped,
+            Writer::Own(own) => return own.run_closing(script).await,
+        };
         if grouped.member.get().is_none() {
-            grouped
+            if grouped
                 .written
-                .store(true, std::sync::atomic::Ordering::SeqCst);
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                return Err(work_ended());
+            }
             return super::write_batches::write(&grouped.file, &grouped.db, script).await;
         }
         self.close_in_turn(grouped, script).await
@@ -161,7 +224,7 @@ impl WriteTxn {
     async fn reading(&self) -> Result<&DatabaseTransaction, DbErr> {
         match &self.0 {
             Writer::Grouped(grouped) => grouped.member().await?.reading().await,
-            Writer::Own(txn) => Ok(txn),
+            Writer::Own(own) => own.txn().await,
         }
     }
 }
@@ -171,21 +234,21 @@ impl ConnectionTrait for WriteTxn {
     fn get_database_backend(&self) -> DbBackend {
         match &self.0 {
             Writer::Grouped(_) => DbBackend::Sqlite,
-            Writer::Own(txn) => txn.get_database_backend(),
+            Writer::Own(own) => own.db.get_database_backend(),
         }
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match &self.0 {
             Writer::Grouped(grouped) => grouped.member().await?.execute(stmt).await,
-            Writer::Own(txn) => txn.execute_raw(stmt).await,
+            Writer::Own(own) => own.txn().await?.execute_raw(stmt).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match &self.0 {
             Writer::Grouped(grouped) => grouped.member().await?.execute_unprepared(sql).await,
-            Writer::Own(txn) => txn.execute_unprepared(sql).await,
+            Writer::Own(own) => own.txn().await?.execute_unprepared(sql).await,
         }
     }
 

@@ -121,7 +121,9 @@ pub async fn merged_documents(
         stored.figures.changes += doc.changes.len();
         stored.versions.push((m.id, version + 1));
     }
-    advance(txn, &advancing, stored).await?;
+    // Each if still at the version read, with the request's last writes (a document that
+    // moved on fails them).
+    documents::advance_into(stored.deferred(txn), &advancing);
     // A verified record that changed is marked so (only households known to have one, when
     // the request's read told).
     let verified: Vec<DocId> = merged
@@ -158,22 +160,6 @@ fn defer_change_log(
         .flat_map(|(m, doc, _, region)| doc.changes.iter().map(move |c| (m.id, *region, c)))
         .collect();
     documents::insert_changes_into(stored.deferred(txn), &rows, origin);
-}
-
-/// Advances the merged documents to their heads, each if still at the version read: on
-/// SQLite with the request's last writes (one hand-off to SQLite's thread for all of them,
-/// a document that moved on failing them), on PostgreSQL now.
-async fn advance(
-    txn: &WriteTxn,
-    advancing: &[(DocId, i64, &[zoufang_schemas::wire::Head], usize)],
-    stored: &mut Stored,
-) -> Result<(), StoreError> {
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        documents::advance_into(stored.deferred(txn), advancing);
-        Ok(())
-    } else {
-        documents::advance_many(txn, advancing).await
-    }
 }
 
 /// Adds a merged household's projection to the rows to write (whole records, or the

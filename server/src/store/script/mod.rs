@@ -54,6 +54,14 @@ impl Script {
         self.statements.extend(other.statements);
     }
 
+    /// Whether the script runs as one statement (atomic by itself, outside a transaction).
+    pub fn is_one_statement(&self) -> bool {
+        match self.backend {
+            DbBackend::Postgres => postgres::run_as_one(&self.statements),
+            _ => self.statements.len() == 1,
+        }
+    }
+
     /// How many values the statements bind.
     pub fn values(&self) -> usize {
         self.statements

@@ -70,7 +70,31 @@ fn names(sql: &str, table: &str) -> bool {
 
 /// Statements in groups that run as one: consecutive plain writes to different tables.
 fn groups(statements: Vec<Statement>) -> Vec<Vec<Statement>> {
+    let starts = group_starts(&statements);
     let mut groups: Vec<Vec<Statement>> = Vec::new();
+    for (statement, starts) in statements.into_iter().zip(starts) {
+        if starts {
+            groups.push(Vec::new());
+        }
+        if let Some(group) = groups.last_mut() {
+            group.push(statement);
+        }
+    }
+    groups
+}
+
+/// Whether `statements` run as one statement (one group).
+pub(super) fn run_as_one(statements: &[Statement]) -> bool {
+    group_starts(statements)
+        .iter()
+        .filter(|starts| **starts)
+        .count()
+        == 1
+}
+
+/// Per statement, whether it starts a group of [`groups`].
+fn group_starts(statements: &[Statement]) -> Vec<bool> {
+    let mut starts = Vec::with_capacity(statements.len());
     let mut tables: Vec<String> = Vec::new();
     for statement in statements {
         let table = written_table(&statement.sql);
@@ -80,19 +104,16 @@ fn groups(statements: Vec<Statement>) -> Vec<Vec<Statement>> {
             && !tables.is_empty()
             && !tables.iter().any(|t| names(&statement.sql, t));
         if !joins {
-            groups.push(Vec::new());
             tables.clear();
         }
-        if let Some(group) = groups.last_mut() {
-            group.push(statement);
-        }
+        starts.push(!joins);
         match table {
             Some(table) => tables.push(table),
             // Nothing joins a statement that runs alone.
             None => tables.clear(),
         }
     }
-    groups
+    starts
 }
 
 /// One statement of data-modifying `WITH` parts, counting the rows they changed.
@@ -220,6 +241,19 @@ mod tests {
             [3, 2, 1, 1, 1]
         );
         assert_eq!(sizes(Vec::new()), Vec::<usize>::new());
+        assert!(run_as_one(&[
+            statement("INSERT INTO a VALUES ($1)", 1),
+            statement("UPDATE b SET x = $1 FROM (VALUES (1)) AS v(y)", 1),
+        ]));
+        assert!(run_as_one(&[statement(
+            "WITH v AS (VALUES (1)) UPDATE d SET x = 1",
+            0
+        )]));
+        assert!(!run_as_one(&[]));
+        assert!(!run_as_one(&[
+            statement("INSERT INTO a VALUES ($1)", 1),
+            statement("UPDATE a SET x = $1", 1),
+        ]));
     }
 
     #[test]
