@@ -290,7 +290,10 @@ fn check_put(
     } else if keys.len() == 2 && section.is_some() {
         // A scalar where an entry lives would hide the entry.
         return Err(AuthorityError::ContainerReplaced(path.clone()));
-    } else if !inside_new_entry && matches!(before(), Some(Value::Object(_))) {
+    } else if !inside_new_entry
+        && may_hold_object(keys)
+        && matches!(before(), Some(Value::Object(_)))
+    {
         return Err(AuthorityError::ContainerReplaced(path.clone()));
     }
     if !may_write(role, path) {
@@ -301,6 +304,13 @@ fn check_put(
     }
     check_shape(path, value)
 }
+/// Whether an object may be stored at `keys`: anywhere but at a scalar field of the form,
+/// where [`check_shape`] lets no object in (so a scalar written there replaces no container,
+/// and the document before the changes need not be read).
+fn may_hold_object(keys: &[String]) -> bool {
+    !matches!(form().lookup(keys), Ok(Lookup::Value { .. }))
+}
+
 fn path_of_patch(patch: &Patch, key: &str) -> DocPath {
     let mut keys: Vec<String> = patch
         .path

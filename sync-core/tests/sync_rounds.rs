@@ -281,6 +281,29 @@ fn replacing_a_container_is_refused() {
 }
 
 #[test]
+fn a_value_written_over_a_container_is_refused_and_over_a_field_accepted() {
+    let mut v = village(1);
+    let id = v.docs[0];
+    let refused = push_raw(&mut v, id, |tx| {
+        tx.put(ROOT, "members", "gone").unwrap();
+    });
+    assert_eq!(refused, "container-replaced");
+    let refused = push_raw(&mut v, id, |tx| {
+        let (_, household) = tx.get(ROOT, "household").unwrap().unwrap();
+        tx.put(&household, "risk_types", "gone").unwrap();
+    });
+    assert_eq!(refused, "container-replaced");
+    let heads = v.server.doc(&id).unwrap().heads();
+    v.a.edit(&id, T0 + 1, |e| {
+        e.put(&path("household.phone"), &"13800000000")
+    })
+    .unwrap();
+    v.a.sync(&mut v.server).unwrap();
+    assert!(v.a.refused.is_empty(), "{:?}", v.a.refused);
+    assert_ne!(v.server.doc(&id).unwrap().heads(), heads);
+}
+
+#[test]
 fn entries_under_invalid_keys_or_lists_are_refused() {
     let mut v = village(1);
     let id = v.docs[0];
