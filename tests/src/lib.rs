@@ -187,6 +187,11 @@ impl TestApp {
         Some(app)
     }
 
+    /// The URL of the test's database.
+    pub fn database_url(&self) -> String {
+        self.config.database_url()
+    }
+
     /// Stops the server at once, as a killed process would: requests in flight are dropped
     /// and their transactions roll back.
     pub async fn kill(&mut self) {

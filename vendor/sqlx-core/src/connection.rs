@@ -165,6 +165,15 @@ pub trait Connection: Send {
     #[doc(hidden)]
     fn should_flush(&self) -> bool;
 
+    /// Whether the connection has finished everything asked of it: nothing buffered to send,
+    /// no reply outstanding, no transaction open. The pool pings a connection it takes back
+    /// unless it is settled (a connection that failed mid-statement is not, and the ping
+    /// finds it broken).
+    #[doc(hidden)]
+    fn is_settled(&self) -> bool {
+        false
+    }
+
     /// Establish a new database connection.
     ///
     /// A value of [`Options`][Self::Options] is parsed from the provided connection string. This parsing

@@ -311,7 +311,12 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         // returned to the pool; also of course, if it was dropped due to an error
         // this is simply a band-aid as SQLx-next connections should be able
         // to recover from cancellations
-        if let Err(error) = self.raw.ping().await {
+        // (A connection that finished everything asked of it cleanly needs no test: it is
+        // pinged when it fails mid-statement, and on acquire after an idle spell.)
+        if self.raw.is_settled() {
+            self.release();
+            true
+        } else if let Err(error) = self.raw.ping().await {
             tracing::warn!(
                 %error,
                 "error occurred while testing the connection on-release",
