@@ -189,29 +189,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             demo_households_per_village,
-        } => {
-            if let Some(listen) = listen {
-                settings.server.listen = listen;
-            }
-            let listener = TcpListener::bind(&settings.server.listen)
-                .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-            let address = listener.local_addr()?;
-            let state = build_state(settings).await?;
-            if demo
-                && let Some(seeded) = demo::seed_if_empty(&state, demo_households_per_village)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
-            {
-                print_demo(&seeded);
-            }
-            spawn_housekeeping(state.clone());
-            spawn_audit_chainer(state.clone());
-            crate::services::periodic::spawn(state.clone());
-            println!("zoufang listening on http://{address}");
-            tracing::info!(%address, "listening");
-            run(listener, state)?.await?;
-            tracing::info!("stopped");
-        }
+        } => serve(settings, listen, demo, demo_households_per_village).await?,
         Command::Migrate => {
             build_state(settings).await?;
             println!("migrations applied");
@@ -234,19 +212,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(command) => user_command(settings, command).await?,
         Command::Device(command) => device_command(settings, command).await?,
-        Command::Audit(AuditCommand::Verify) => {
-            let state = build_state(settings).await?;
-            let report = audit::verify(&state.db, state.digest.as_ref()).await?;
-            if report.is_intact() {
-                println!("audit log intact: {} entries", report.entries);
-            } else {
-                bail!(
-                    "audit log broken at entry {}: {}",
-                    report.first_bad.unwrap_or_default(),
-                    report.problem.unwrap_or_default()
-                );
-            }
-        }
+        Command::Audit(AuditCommand::Verify) => audit_verify(settings).await?,
         Command::Export(args) => {
             let state = build_state(settings).await?;
             let out = args.out.clone();
@@ -257,27 +223,78 @@ pub async fn main(cli: Cli) -> anyhow::Result<()> {
             let state = build_state(settings).await?;
             crate::cli_import::run(&state, command).await?;
         }
-        Command::Report(command) => {
-            let state = build_state(settings).await?;
-            let (kind, args) = match command {
-                ReportCommand::Scale(args) => (crate::cli_pull::ReportKind::Scale, args),
-                ReportCommand::Measures(args) => (crate::cli_pull::ReportKind::Measures, args),
-                ReportCommand::Risks(args) => (crate::cli_pull::ReportKind::Risks, args),
-                ReportCommand::Training { year } => {
-                    let year = crate::services::reports::training::year_or_this(year)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let calendar = crate::services::reports::training::calendar(&state, year)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    print!("{}", crate::cli_pull::training_text(&calendar));
-                    return Ok(());
-                }
-            };
-            let out = args.out.clone();
-            crate::cli_pull::report(&state, kind, args).await?;
-            println!("{} written to {}", kind.title(), out.display());
-        }
+        Command::Report(command) => report_command(settings, command).await?,
     }
+    Ok(())
+}
+
+/// `zoufang serve`: listens, seeds the demo data when asked and the database is empty,
+/// starts the background tasks and serves until stopped.
+async fn serve(
+    mut settings: Settings,
+    listen: Option<String>,
+    demo: bool,
+    demo_households_per_village: usize,
+) -> anyhow::Result<()> {
+    if let Some(listen) = listen {
+        settings.server.listen = listen;
+    }
+    let listener = TcpListener::bind(&settings.server.listen)
+        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+    let address = listener.local_addr()?;
+    let state = build_state(settings).await?;
+    if demo
+        && let Some(seeded) = demo::seed_if_empty(&state, demo_households_per_village)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        print_demo(&seeded);
+    }
+    spawn_housekeeping(state.clone());
+    spawn_audit_chainer(state.clone());
+    crate::services::periodic::spawn(state.clone());
+    println!("zoufang listening on http://{address}");
+    tracing::info!(%address, "listening");
+    run(listener, state)?.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `zoufang audit verify`: checks the audit chain and fails where it is broken.
+async fn audit_verify(settings: Settings) -> anyhow::Result<()> {
+    let state = build_state(settings).await?;
+    let report = audit::verify(&state.db, state.digest.as_ref()).await?;
+    if !report.is_intact() {
+        bail!(
+            "audit log broken at entry {}: {}",
+            report.first_bad.unwrap_or_default(),
+            report.problem.unwrap_or_default()
+        );
+    }
+    println!("audit log intact: {} entries", report.entries);
+    Ok(())
+}
+
+/// `zoufang report …`: writes a quarterly report, or prints the training calendar.
+async fn report_command(settings: Settings, command: ReportCommand) -> anyhow::Result<()> {
+    let state = build_state(settings).await?;
+    let (kind, args) = match command {
+        ReportCommand::Scale(args) => (crate::cli_pull::ReportKind::Scale, args),
+        ReportCommand::Measures(args) => (crate::cli_pull::ReportKind::Measures, args),
+        ReportCommand::Risks(args) => (crate::cli_pull::ReportKind::Risks, args),
+        ReportCommand::Training { year } => {
+            let year = crate::services::reports::training::year_or_this(year)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let calendar = crate::services::reports::training::calendar(&state, year)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{}", crate::cli_pull::training_text(&calendar));
+            return Ok(());
+        }
+    };
+    let out = args.out.clone();
+    crate::cli_pull::report(&state, kind, args).await?;
+    println!("{} written to {}", kind.title(), out.display());
     Ok(())
 }
 

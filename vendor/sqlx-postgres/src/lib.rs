@@ -1,5 +1,5 @@
 //! **PostgreSQL** database driver.
-#![allow(unused_imports, dead_code)] // vendored: see vendor/README.md
+#![allow(unused_imports)] // vendored: see vendor/README.md
 
 #[macro_use]
 extern crate sqlx_core;
