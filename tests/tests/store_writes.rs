@@ -47,6 +47,14 @@ fn insert(backend: sea_orm::DbBackend, key: &str, value: i64) -> Statement {
     Statement::from_sql_and_values(backend, sql, [key.into(), value.into()])
 }
 
+/// Counts the document `key` if its heads are the test's head of 32 bytes `byte` (hex).
+fn at_heads(key: &str, byte: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM documents WHERE doc_id = '{key}' AND heads LIKE '%{}%'",
+        byte.repeat(32)
+    )
+}
+
 /// The first stored document: its key, id and version.
 async fn first_document(db: &impl ConnectionTrait) -> (String, zoufang_schemas::wire::DocId, i64) {
     let backend = db.get_database_backend();
@@ -151,7 +159,7 @@ on_both_databases! {
         assert!(documents::moved_meanwhile(&err), "{err}");
         txn.rollback().await.unwrap();
         assert_eq!(count(db, &version_now).await, version);
-        assert_eq!(count(db, "SELECT COUNT(*) FROM documents WHERE heads LIKE '%0707%'").await, 0);
+        assert_eq!(count(db, &at_heads(&key, "07")).await, 0);
 
         // At the version read: advanced to the heads, with the writes before it.
         let txn = zoufang_server::store::begin_write(db).await.unwrap();
@@ -164,7 +172,7 @@ on_both_databases! {
         assert!(late.is_err(), "a write after the last script was refused");
         txn.commit().await.unwrap();
         assert_eq!(count(db, &version_now).await, version + 1);
-        assert_eq!(count(db, "SELECT COUNT(*) FROM documents WHERE heads LIKE '%0707%'").await, 1);
+        assert_eq!(count(db, &at_heads(&key, "07")).await, 1);
         assert_eq!(count(db, "SELECT COUNT(*) FROM advance_probe").await, 0);
         app.teardown().await;
     }
@@ -209,7 +217,7 @@ on_both_databases! {
         txn.commit().await.unwrap();
         assert_eq!(count(db, "SELECT COUNT(*) FROM alone_probe").await, 1);
         assert_eq!(count(db, &version_now).await, version + 1);
-        assert_eq!(count(db, "SELECT COUNT(*) FROM documents WHERE heads LIKE '%0909%'").await, 1);
+        assert_eq!(count(db, &at_heads(&key, "09")).await, 1);
 
         // Written after a statement of its own: in the writer's transaction, with it.
         let txn = zoufang_server::store::begin_write(db).await.unwrap();

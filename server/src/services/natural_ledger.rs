@@ -155,61 +155,105 @@ pub async fn ledger(
         else {
             continue;
         };
-        let head = record
-            .active_members()
-            .find(|(_, m)| m.relation == Relation::Head)
-            .map(|(_, m)| m.name.clone());
-        let mut ranges = None;
-        for (key, event) in &record.events {
-            let Some(date) = event.date.filter(|d| (first..=last).contains(d)) else {
-                continue;
-            };
-            if event.status != EntryStatus::Active {
-                continue;
-            }
-            if let Some(hash) = creating_change(
-                &loaded.doc,
-                ranges.get_or_insert_with(|| op_ranges(&loaded.doc)),
-                "events",
-                key.as_str(),
-            ) {
+        let household = Household {
+            doc: &loaded.doc,
+            record: &record,
+            key: &doc_key,
+            region_code: &region_code,
+        };
+        for (line, creator) in household_lines(household, (first, last)) {
+            if let Some(hash) = creator {
                 creators.push((lines.len(), hash));
             }
-            lines.push(LedgerLine {
-                region_code: region_code.clone(),
-                household: doc_key.clone(),
-                head_name: head.clone(),
-                member: event.member.as_str().to_owned(),
-                member_name: record.members.get(&event.member).map(|m| m.name.clone()),
-                kind: event.kind.code().to_owned(),
-                kind_label: event.kind.label_zh().to_owned(),
-                direction: direction(event.kind).to_owned(),
-                date,
-                note: event.note.clone(),
-                recorded_by: None,
-            });
+            lines.push(line);
         }
     }
     let who = recorders(state, creators.iter().map(|(_, h)| h.clone()).collect()).await?;
     for (line, hash) in creators {
         lines[line].recorded_by = who.get(&hash).cloned();
     }
-    lines.sort_by(|a, b| {
-        (&a.region_code, a.date, &a.household, &a.member).cmp(&(
-            &b.region_code,
-            b.date,
-            &b.household,
-            &b.member,
-        ))
-    });
-    let count = |d: &str| lines.iter().filter(|l| l.direction == d).count() as u64;
-    Ok(Ledger {
-        region: region.to_owned(),
-        quarter: quarter.as_str().to_owned(),
-        increase: count("INCREASE"),
-        decrease: count("DECREASE"),
-        lines,
-    })
+    Ok(Ledger::of(region, quarter, lines))
+}
+
+/// One household's document and record, as the ledger reads them.
+#[derive(Clone, Copy)]
+struct Household<'a> {
+    doc: &'a Automerge,
+    record: &'a zoufang_schemas::HouseholdRecord,
+    key: &'a str,
+    region_code: &'a str,
+}
+
+/// The ledger lines of a household's active events dated within `days`, each with the
+/// hash of the change that created it, when found (who recorded it is looked up later).
+fn household_lines(
+    household: Household<'_>,
+    (first, last): (NaiveDate, NaiveDate),
+) -> Vec<(LedgerLine, Option<String>)> {
+    let Household {
+        doc,
+        record,
+        key,
+        region_code,
+    } = household;
+    let head = record
+        .active_members()
+        .find(|(_, m)| m.relation == Relation::Head)
+        .map(|(_, m)| m.name.clone());
+    let mut ranges = None;
+    let mut out = Vec::new();
+    for (entry, event) in &record.events {
+        let Some(date) = event.date.filter(|d| (first..=last).contains(d)) else {
+            continue;
+        };
+        if event.status != EntryStatus::Active {
+            continue;
+        }
+        let creator = creating_change(
+            doc,
+            ranges.get_or_insert_with(|| op_ranges(doc)),
+            "events",
+            entry.as_str(),
+        );
+        let line = LedgerLine {
+            region_code: region_code.to_owned(),
+            household: key.to_owned(),
+            head_name: head.clone(),
+            member: event.member.as_str().to_owned(),
+            member_name: record.members.get(&event.member).map(|m| m.name.clone()),
+            kind: event.kind.code().to_owned(),
+            kind_label: event.kind.label_zh().to_owned(),
+            direction: direction(event.kind).to_owned(),
+            date,
+            note: event.note.clone(),
+            recorded_by: None,
+        };
+        out.push((line, creator));
+    }
+    out
+}
+
+impl Ledger {
+    /// The ledger of `region` and `quarter` from its lines, sorted by village, date,
+    /// household and member, with its totals.
+    fn of(region: &str, quarter: &Quarter, mut lines: Vec<LedgerLine>) -> Self {
+        lines.sort_by(|a, b| {
+            (&a.region_code, a.date, &a.household, &a.member).cmp(&(
+                &b.region_code,
+                b.date,
+                &b.household,
+                &b.member,
+            ))
+        });
+        let count = |d: &str| lines.iter().filter(|l| l.direction == d).count() as u64;
+        Ledger {
+            region: region.to_owned(),
+            quarter: quarter.as_str().to_owned(),
+            increase: count("INCREASE"),
+            decrease: count("DECREASE"),
+            lines,
+        }
+    }
 }
 
 /// The usernames behind change hashes.
