@@ -152,18 +152,7 @@ pub fn check_patches(
     patches: &[Patch],
 ) -> Result<(), AuthorityError> {
     let role = writer.role;
-    let created: BTreeSet<DocPath> = patches
-        .iter()
-        .filter_map(|p| match &p.action {
-            PatchAction::PutMap {
-                key,
-                value: (Value::Object(_), _),
-                ..
-            } => Some(path_of_patch(p, key)),
-            _ => None,
-        })
-        .filter(|path| path.len() == 2 && EntrySection::from_key(&path.keys()[0]).is_some())
-        .collect();
+    let created = new_entries(patches);
     // Per new entry, the fields written into it.
     let mut filled: BTreeMap<DocPath, BTreeSet<String>> = created
         .iter()
@@ -215,6 +204,30 @@ pub fn check_patches(
             }
         }
     }
+    check_entries_complete(filled)
+}
+
+/// The entries the patches create: maps put directly under an entry section.
+fn new_entries(patches: &[Patch]) -> BTreeSet<DocPath> {
+    patches
+        .iter()
+        .filter_map(|p| match &p.action {
+            PatchAction::PutMap {
+                key,
+                value: (Value::Object(_), _),
+                ..
+            } => Some(path_of_patch(p, key)),
+            _ => None,
+        })
+        .filter(|path| path.len() == 2 && EntrySection::from_key(&path.keys()[0]).is_some())
+        .collect()
+}
+
+/// Every new entry carries the fields the form requires of it (`filled`: per new entry,
+/// the fields written into it).
+fn check_entries_complete(
+    filled: BTreeMap<DocPath, BTreeSet<String>>,
+) -> Result<(), AuthorityError> {
     for (entry, fields) in filled {
         let required = form().required_fields(entry.keys());
         if let Some(field) = required.difference(&fields).next() {

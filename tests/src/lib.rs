@@ -96,6 +96,22 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The first stored document (in key order): its key, id and version.
+pub async fn first_document(db: &impl sea_orm::ConnectionTrait) -> (String, DocId, i64) {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT doc_id, version FROM documents ORDER BY doc_id LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let key: String = row.try_get("", "doc_id").unwrap();
+    let version: i64 = row.try_get("", "version").unwrap();
+    let id = DocId::parse(&key).unwrap();
+    (key, id, version)
+}
+
 /// What a test does when something it needs is missing: under CI (`CI=true`) it fails;
 /// elsewhere it says loudly that it (or its half) did not run, and the caller returns.
 pub fn missing<T>(what: &str) -> Option<T> {

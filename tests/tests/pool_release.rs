@@ -7,19 +7,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 use std::time::Duration;
-use zoufang_e2e::{Backend, TestApp, on_both_databases};
-
-async fn first_document(db: &DatabaseConnection) -> String {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT doc_id FROM documents ORDER BY doc_id LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get("", "doc_id").unwrap()
-}
+use zoufang_e2e::{Backend, TestApp, first_document, on_both_databases};
 
 async fn backend_pid(db: &DatabaseConnection) -> Result<i32, sea_orm::DbErr> {
     let row = db
@@ -36,7 +24,7 @@ on_both_databases! {
     async fn a_dropped_transaction_releases_its_locks_when_its_connection_goes_back(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let db = &app.state.db;
-        let key = first_document(db).await;
+        let (key, _, _) = first_document(db).await;
         let update = format!("UPDATE documents SET updated_at = updated_at + 1 WHERE doc_id = '{key}'");
         // Another connection, held before the dropped transaction's goes back.
         let other = db.begin().await.unwrap();

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
-use zoufang_e2e::{TestApp, on_both_databases};
+use zoufang_e2e::{TestApp, first_document, on_both_databases};
 use zoufang_server::store::audit::{self, Event};
 use zoufang_server::store::documents;
 use zoufang_server::store::script::Script;
@@ -53,23 +53,6 @@ fn at_heads(key: &str, byte: &str) -> String {
         "SELECT COUNT(*) FROM documents WHERE doc_id = '{key}' AND heads LIKE '%{}%'",
         byte.repeat(32)
     )
-}
-
-/// The first stored document: its key, id and version.
-async fn first_document(db: &impl ConnectionTrait) -> (String, zoufang_schemas::wire::DocId, i64) {
-    let backend = db.get_database_backend();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            backend,
-            "SELECT doc_id, version FROM documents ORDER BY doc_id LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let key: String = row.try_get("", "doc_id").unwrap();
-    let version: i64 = row.try_get("", "version").unwrap();
-    let id = zoufang_schemas::wire::DocId::parse(&key).unwrap();
-    (key, id, version)
 }
 
 on_both_databases! {
