@@ -5,8 +5,13 @@ use std::sync::OnceLock;
 use tracing_subscriber::{EnvFilter, fmt};
 
 /// Starts tracing: text or JSON lines on stderr, filtered by `filter` (or `RUST_LOG`).
+/// automerge's own spans are left out unless the filter names automerge (see
+/// [`with_quiet_libraries`]).
 pub fn init_tracing(json: bool, filter: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
+    let filter = std::env::var(EnvFilter::DEFAULT_ENV)
+        .ok()
+        .and_then(|env| EnvFilter::try_new(with_quiet_libraries(&env)).ok())
+        .unwrap_or_else(|| EnvFilter::new(with_quiet_libraries(filter)));
     let builder = fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -16,6 +21,19 @@ pub fn init_tracing(json: bool, filter: &str) {
     } else {
         builder.try_init()
     };
+}
+
+/// `filter` with automerge held to warnings unless it names automerge itself. automerge
+/// instruments the parsing of every change with a span at the info level: with a plain
+/// `info` filter, every sync would build and format spans nobody reads.
+fn with_quiet_libraries(filter: &str) -> String {
+    if filter.contains("automerge") {
+        filter.to_owned()
+    } else if filter.trim().is_empty() {
+        "automerge=warn".to_owned()
+    } else {
+        format!("{filter},automerge=warn")
+    }
 }
 
 /// The process-wide Prometheus recorder (installed on first use).
@@ -39,4 +57,35 @@ pub fn metrics_handle() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_quiet_libraries;
+
+    #[test]
+    fn automerge_is_held_to_warnings_unless_named() {
+        assert_eq!(with_quiet_libraries("info"), "info,automerge=warn");
+        assert_eq!(
+            with_quiet_libraries("warn,zoufang_server=debug"),
+            "warn,zoufang_server=debug,automerge=warn"
+        );
+        assert_eq!(with_quiet_libraries(""), "automerge=warn");
+        assert_eq!(
+            with_quiet_libraries("info,automerge=trace"),
+            "info,automerge=trace"
+        );
+    }
+
+    #[test]
+    fn the_filter_keeps_info_and_drops_automerge_info() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let filter = tracing_subscriber::EnvFilter::new(with_quiet_libraries("info"));
+        let subscriber = tracing_subscriber::registry().with(filter);
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(tracing::enabled!(target: "zoufang_server", tracing::Level::INFO));
+            assert!(!tracing::enabled!(target: "automerge::storage", tracing::Level::INFO));
+            assert!(tracing::enabled!(target: "automerge::storage", tracing::Level::WARN));
+        });
+    }
 }

@@ -8,7 +8,10 @@
 //!
 //! Run: `cargo bench -p zoufang-e2e --bench tablets_online`
 //! Environment: `ZOUFANG_BENCH_SECS` (30), `ZOUFANG_BENCH_TABLETS` (10),
-//! `ZOUFANG_BENCH_SCOPES` (`300,30000`), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`),
+//! `ZOUFANG_BENCH_SCOPES` (`300,30000`), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`; also
+//! `postgres-tls`: PostgreSQL's connections over TLS, as sqlx's default `sslmode=prefer`
+//! makes them wherever the server offers it — `postgres` connects over loopback without,
+//! as a server next to its database would),
 //! `ZOUFANG_BENCH_BATCHES` (`1,30`), `ZOUFANG_BENCH_NODES` (server binaries to compare, each
 //! case run against each in turn; default: the one built with this benchmark).
 
@@ -50,6 +53,8 @@ fn env_number(name: &str, default: u64) -> u64 {
 #[derive(Debug, Clone, Copy)]
 struct Case {
     postgres: bool,
+    /// PostgreSQL's connections over TLS.
+    tls: bool,
     scope: usize,
     batch: usize,
     tablets: usize,
@@ -97,7 +102,8 @@ async fn run_all() {
         for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
             for batch in env_list("ZOUFANG_BENCH_BATCHES", "1,30") {
                 let case = Case {
-                    postgres: backend == "postgres",
+                    postgres: backend.starts_with("postgres"),
+                    tls: backend == "postgres-tls",
                     scope: scope.parse().unwrap(),
                     batch: batch.parse().unwrap(),
                     tablets,
@@ -165,6 +171,11 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
         zoufang_e2e::Backend::Sqlite
     };
     let (url, postgres_db) = zoufang_e2e::fleet::database(backend, dir.path()).await?;
+    let url = match (case.postgres, case.tls) {
+        (false, _) => url,
+        (true, false) => format!("{url}?sslmode=disable"),
+        (true, true) => format!("{url}?sslmode=require"),
+    };
     let settings = zoufang_e2e::settings(&url, dir.path());
     let seeded = seed(case, settings).await;
     // The server as its own process, so that its CPU time is its own.
