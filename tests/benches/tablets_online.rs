@@ -101,9 +101,15 @@ async fn run_all() {
     for backend in env_list("ZOUFANG_BENCH_BACKENDS", "sqlite,postgres") {
         for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
             for batch in env_list("ZOUFANG_BENCH_BATCHES", "1,30") {
+                let (postgres, tls) = match backend.as_str() {
+                    "sqlite" => (false, false),
+                    "postgres" => (true, false),
+                    "postgres-tls" => (true, true),
+                    other => panic!("unknown backend {other}: sqlite, postgres or postgres-tls"),
+                };
                 let case = Case {
-                    postgres: backend.starts_with("postgres"),
-                    tls: backend == "postgres-tls",
+                    postgres,
+                    tls,
                     scope: scope.parse().unwrap(),
                     batch: batch.parse().unwrap(),
                     tablets,
