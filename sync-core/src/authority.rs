@@ -6,7 +6,8 @@ use crate::document::EntrySection;
 use crate::path::DocPath;
 use crate::value::form_scalar;
 use automerge::{
-    ActorId, Automerge, Change, ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc, Value,
+    ActorId, Automerge, Change, ChangeHash, ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc,
+    Value,
 };
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use zoufang_schemas::Role;
@@ -139,16 +140,16 @@ pub fn check_region(villages: &BTreeSet<String>, value: &Value<'_>) -> Result<()
     }
 }
 
-/// Checks the patches produced by applying a device's changes against `before`, the
-/// document as it was before the changes, and `after`, the document with them: every
+/// Checks the patches produced by applying a device's changes to `doc`, which holds them
+/// now and was at `before` without them: every
 /// written path is a field of the form that the writer may write, every value (the visible
 /// one and any concurrent one a conflict hides) has the field's type, containers are only
 /// created as new entries, new entries carry the fields the form requires, and a household
 /// moves only to a village the writer may move it to.
 pub fn check_patches(
     writer: WriterRights<'_>,
-    before: &Automerge,
-    after: &Automerge,
+    doc: &Automerge,
+    before: &[ChangeHash],
     patches: &[Patch],
 ) -> Result<(), AuthorityError> {
     let role = writer.role;
@@ -167,13 +168,13 @@ pub fn check_patches(
             } => {
                 let path = path_of_patch(patch, key);
                 check_put(role, &created, &path, &value.0, || {
-                    value_before(before, &patch.obj, key)
+                    value_before(doc, before, &patch.obj, key)
                 })?;
                 if path.keys() == REGION_FIELD {
                     check_region(writer.villages, &value.0)?;
                 }
                 if *conflict {
-                    check_concurrent(after, &patch.obj, key, &path)?;
+                    check_concurrent(doc, &patch.obj, key, &path)?;
                 }
                 if path.len() == 3 {
                     let entry = DocPath::from_keys(path.keys()[..2].iter().cloned());
@@ -192,7 +193,7 @@ pub fn check_patches(
                         role: role.code(),
                     });
                 }
-                check_concurrent(after, &patch.obj, key, &path)?;
+                check_concurrent(doc, &patch.obj, key, &path)?;
             }
             PatchAction::DeleteMap { key } => {
                 return Err(AuthorityError::MapDelete(path_of_patch(patch, key)));
@@ -341,9 +342,13 @@ fn path_of_patch(patch: &Patch, key: &str) -> DocPath {
 
 /// The value `key` held in `obj` before the changes; `None` when it held none or the object
 /// itself is new (created by the changes, so absent from `before`).
-fn value_before(before: &Automerge, obj: &ObjId, key: &str) -> Option<Value<'static>> {
-    before
-        .get(obj, key)
+fn value_before(
+    doc: &Automerge,
+    before: &[ChangeHash],
+    obj: &ObjId,
+    key: &str,
+) -> Option<Value<'static>> {
+    doc.get_at(obj, key, before)
         .ok()
         .flatten()
         .map(|(value, _)| value.to_owned())

@@ -3,7 +3,8 @@
 //! automerge 0.12 can panic on crafted change bytes that parse but reference actors that
 //! were never declared (an `unwrap` in its op import). A tablet or a server must never go
 //! down because one peer sent such bytes, so every call that applies peer-supplied changes
-//! runs inside [`contain`], on a copy that is thrown away if it panics.
+//! runs inside [`contain`], and what it worked on is thrown away if it panics (a copy, or
+//! on the server the document itself, read again from storage).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

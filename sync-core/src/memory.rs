@@ -177,7 +177,8 @@ impl MemoryServer {
             .filter_map(|id| self.docs.get(id).map(|d| (*id, d.clone())))
             .collect();
         self.loads += loaded.len();
-        let outcome = respond(&plan, decoded, &mut loaded, &dev.context);
+        let stored = |id: &DocId| self.docs.get(id).cloned();
+        let outcome = respond(&plan, decoded, &mut loaded, &dev.context, stored);
         for MergedDoc { doc, conflicts, .. } in &outcome.merged {
             if let Some(merged) = loaded.remove(doc) {
                 self.docs.insert(*doc, merged);

@@ -167,6 +167,47 @@ on_both_databases! {
         app.teardown().await;
     }
 
+    async fn a_change_that_makes_automerge_fail_part_way_is_refused_and_the_household_read_again(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut helper = app.tablet("helper_a").await;
+        helper.sync().await.unwrap();
+        let id = app.village_a[0];
+        let phone = zoufang_sync::DocPath::parse("household.phone").unwrap();
+        // Merged once, so the server holds the household in its cache.
+        helper.tablet.edit(&id, 1_800_000_001, |e| e.put(&phone, &"13800000001")).unwrap();
+        helper.sync().await.unwrap();
+        let before = stored(&app).await;
+        // An honest edit moved onto an object of an actor the household never saw:
+        // automerge panics while applying it, after changing the document in place.
+        let actor = helper.tablet.actor().clone();
+        let (changes, _) = forge(&app, &id, &actor, put_household("phone", "13800000002".into())).await;
+        let mut expanded = zoufang_sync::automerge::Change::try_from(&changes[0][..]).unwrap().decode();
+        expanded.operations[0].obj = zoufang_sync::automerge::legacy::ObjectId::Id(
+            zoufang_sync::automerge::legacy::OpId(1, zoufang_sync::automerge::ActorId::from([9u8; 16])),
+        );
+        let mut crafted = zoufang_sync::automerge::Change::from(expanded);
+        let heads = vec![zoufang_schemas::wire::Head(crafted.hash().0)];
+        let held: BTreeMap<DocId, _> = app.village_a.iter().map(|d| (*d, if *d == id { heads.clone() } else { helper.tablet.doc(d).unwrap().heads() })).collect();
+        let (status, body) = helper.post_sync(request(&held, vec![update(id, heads, vec![crafted.bytes().into_owned()])])).await;
+        assert_eq!(status, 200);
+        let answer = reply(&body);
+        assert_eq!(answer.refused[0].code, "change-invalid");
+        let copy = answer.refused[0].server_copy.as_ref().expect("the server's copy to reset to");
+        assert_eq!(copy.heads, zoufang_sync::heads::to_wire(&server_copy(&app, &id).await.get_heads()), "the copy is the stored household");
+        assert_eq!(stored(&app).await, before, "nothing stored");
+        // The household was read again, not kept as the failed merge left it: the next
+        // honest edit merges onto it.
+        helper.tablet.edit(&id, 1_800_000_003, |e| e.put(&phone, &"13800000003")).unwrap();
+        helper.sync().await.unwrap();
+        let merged = server_copy(&app, &id).await;
+        assert_eq!(zoufang_sync::heads::to_wire(&merged.get_heads()), helper.tablet.doc(&id).unwrap().heads());
+        let (_, household) = merged.get(ROOT, "household").unwrap().unwrap();
+        let (value, _) = merged.get(&household, "phone").unwrap().unwrap();
+        assert_eq!(value.as_str(), Some("13800000003"));
+        assert_healthy(&app).await;
+        app.teardown().await;
+    }
+
     async fn a_household_moves_only_to_an_existing_village_in_the_writers_scope(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let mut county = app.tablet("county").await;

@@ -19,7 +19,7 @@ pub use plan::{Plan, UpdateDisposition, plan};
 pub use respond::BeliefChanges;
 pub use respond::{
     AppliedChange, DeviceContext, MergeResult, MergedDoc, Outcome, Updates, merge_document,
-    respond, settle, updates,
+    respond, restore_lost, settle, updates,
 };
 
 use std::collections::BTreeMap;

@@ -153,12 +153,14 @@ pub struct Outcome {
 }
 
 /// Authorises and merges the updates, then builds the reply. `docs` must hold every document
-/// in `plan.load`; merged documents are updated in place.
+/// in `plan.load`; merged documents are updated in place. `stored` reads a document again
+/// as it was before the request, for those a failed merge left unusable.
 pub fn respond(
     plan: &Plan,
     request: DecodedRequest,
     docs: &mut BTreeMap<DocId, Automerge>,
     device: &DeviceContext,
+    stored: impl FnMut(&DocId) -> Option<Automerge>,
 ) -> Outcome {
     let Updates { order, mut pending } = updates(plan, &request);
     // Merge every update first, in parallel across documents (each merge touches one
@@ -167,8 +169,9 @@ pub fn respond(
         .iter_mut()
         .filter_map(|(id, doc)| pending.remove(id).map(|changes| (*id, doc, changes)))
         .collect();
-    let results = merge_all(&mut work, device);
+    let mut results = merge_all(&mut work, device);
     drop(work);
+    restore_lost(&mut results, docs, stored);
     settle(plan, &order, results, docs)
 }
 
@@ -202,8 +205,9 @@ pub fn updates(plan: &Plan, request: &DecodedRequest) -> Updates {
 }
 
 /// Builds the reply and the new belief from the merge results, in request order. `docs`
-/// must hold every document in `plan.load`, merged ones in their new state; an update
-/// without a result (its document is not in `docs`) is refused as out of scope.
+/// must hold every document in `plan.load`, merged ones in their new state and lost ones
+/// read again ([`restore_lost`]); an update without a result (its document is not in
+/// `docs`) is refused as out of scope.
 pub fn settle(
     plan: &Plan,
     order: &[DocId],
@@ -253,7 +257,7 @@ pub fn settle(
                 settled.insert(doc_id);
                 continue;
             }
-            MergeResult::Unprocessable => (
+            MergeResult::Unprocessable | MergeResult::Lost => (
                 "change-invalid",
                 "the changes could not be applied".to_owned(),
             ),
@@ -324,9 +328,8 @@ pub fn settle(
     }
 }
 
-/// Merges each document's update, spreading the documents over the available cores.
-/// `merge_update` only replaces a document as its last step, so a contained panic leaves
-/// that document untouched.
+/// Merges each document's update, spreading the documents over the available cores. A
+/// document whose merge came out [`MergeResult::Lost`] is empty afterwards.
 fn merge_all(
     work: &mut [(DocId, &mut Automerge, Vec<Change>)],
     device: &DeviceContext,
@@ -345,8 +348,12 @@ fn merge_all(
 pub enum MergeResult {
     /// New changes merged; the document holds them.
     Merged(MergedDoc),
-    /// The changes parse but automerge cannot apply them.
+    /// The changes parse but automerge cannot apply them; the document is as it was.
     Unprocessable,
+    /// automerge failed or panicked part-way through applying the changes: the document
+    /// was replaced by an empty one and must be read again from storage before it is used
+    /// (see [`restore_lost`]). Refused like [`MergeResult::Unprocessable`].
+    Lost,
     /// The server already had every change.
     Unchanged,
     /// Some change depends on a change neither side sent: the device must resend.
@@ -355,18 +362,51 @@ pub enum MergeResult {
     Refused(AuthorityError),
 }
 
-/// Authorises and merges one document's update. The document is replaced only as the last
-/// step, so on any refusal or contained panic it is unchanged. Pure and independent per
-/// document: callers may run documents on different threads.
+/// Authorises and merges one document's update, applying it to `doc` in place (a copy of
+/// every document merged would cost more than the merge of a small change). On a refusal
+/// the document is rebuilt as it was. When automerge fails or panics part-way (crafted
+/// change bytes can make it), the document cannot be trusted and is replaced by an empty
+/// one: the result is [`MergeResult::Lost`], and the caller reads the document again
+/// from storage. Pure and independent per document: callers may run documents on
+/// different threads.
 pub fn merge_document(
     doc: &mut Automerge,
     changes: Vec<Change>,
     device: &DeviceContext,
 ) -> MergeResult {
-    match crate::guard::contain(|| merge_update(doc, changes, device)) {
+    let result = match crate::guard::contain(|| merge_update(doc, changes, device)) {
         Some(Ok(result)) => result,
         Some(Err(refused)) => MergeResult::Refused(refused),
-        None => MergeResult::Unprocessable,
+        None => MergeResult::Lost,
+    };
+    if result == MergeResult::Lost {
+        *doc = Automerge::new();
+    }
+    result
+}
+
+/// Puts back every document whose merge was [`MergeResult::Lost`], as `stored` reads it
+/// (the state before the request, which nothing stored since), and refuses its update as
+/// unprocessable. A document `stored` cannot read stays out of `docs` (its update is then
+/// refused as out of scope).
+pub fn restore_lost(
+    results: &mut BTreeMap<DocId, MergeResult>,
+    docs: &mut BTreeMap<DocId, Automerge>,
+    mut stored: impl FnMut(&DocId) -> Option<Automerge>,
+) {
+    for (id, result) in results.iter_mut() {
+        if *result != MergeResult::Lost {
+            continue;
+        }
+        match stored(id) {
+            Some(doc) => {
+                docs.insert(*id, doc);
+                *result = MergeResult::Unprocessable;
+            }
+            None => {
+                docs.remove(id);
+            }
+        }
     }
 }
 
@@ -396,29 +436,31 @@ fn merge_update(
         return Ok(MergeResult::MissingDependencies);
     }
     let before = doc.get_heads();
-    let mut fork = doc.clone();
+    // Applied in place: the document is not copied first. A refusal below rebuilds it as
+    // it was; an error or panic part-way leaves it unusable (`Lost`, see `merge_document`).
     let mut log = automerge::PatchLog::active();
-    if fork
+    if doc
         .apply_changes_log_patches(fresh.iter().cloned(), &mut log)
         .is_err()
     {
-        return Ok(MergeResult::Unprocessable);
+        return Ok(MergeResult::Lost);
     }
-    let after = fork.get_heads();
-    let patches = fork.make_patches(&mut log);
-    check_patches(
-        WriterRights {
-            role: device.role,
-            villages: &device.villages,
-        },
-        doc,
-        &fork,
-        &patches,
-    )?;
+    let after = doc.get_heads();
+    let patches = doc.make_patches(&mut log);
+    let rights = WriterRights {
+        role: device.role,
+        villages: &device.villages,
+    };
+    if let Err(refused) = check_patches(rights, doc, &before, &patches) {
+        return match rebuild_at(doc, &before) {
+            Some(()) => Err(refused),
+            None => Ok(MergeResult::Lost),
+        };
+    }
     let conflicts = if extends_linearly(&before, &fresh) {
-        conflicts_after_linear_merge(&fork, &fresh)
+        conflicts_after_linear_merge(doc, &fresh)
     } else {
-        conflicts_after_merge(&fork, &fresh)
+        conflicts_after_merge(doc, &fresh)
     };
     let mut fields = BTreeSet::new();
     for patch in &patches {
@@ -442,7 +484,6 @@ fn merge_update(
             fields.insert(format!("{section}.{field}"));
         }
     }
-    *doc = fork;
     let changes = fresh
         .into_iter()
         .map(|mut c| AppliedChange {
@@ -461,6 +502,15 @@ fn merge_update(
         conflicts,
         fields,
     }))
+}
+
+/// Puts `doc` back as it was at `heads` (before changes it applied were refused), rebuilt
+/// from its own history and signing with the same actor; `None` if it cannot be.
+fn rebuild_at(doc: &mut Automerge, heads: &[ChangeHash]) -> Option<()> {
+    let mut rebuilt = doc.fork_at(heads).ok()?;
+    rebuilt.set_actor(doc.get_actor().clone());
+    *doc = rebuilt;
+    Some(())
 }
 
 fn whole(doc_id: DocId, doc: &Automerge) -> WholeDoc {

@@ -174,7 +174,16 @@ async fn attempt_sync(
     // rolled back.
     let Outcome { mut reply, .. } = commit(stored, txn).await?;
     phases.done("commit");
-    let Merging { stored, docs, .. } = merging;
+    let Merging {
+        stored,
+        mut docs,
+        lost,
+        ..
+    } = merging;
+    // Read again after a failed merge, possibly at a newer version than `meta` says.
+    for id in lost {
+        docs.remove(&id);
+    }
     return_to_cache(state, meta, docs, stored.versions, stored.moved);
     reply.missing_blobs = missing_after(
         state,
@@ -439,6 +448,8 @@ struct Merging {
     /// The request's documents: those not merged from the start, merged ones as they
     /// come back.
     docs: BTreeMap<DocId, Automerge>,
+    /// Documents a failed merge left unusable, read again from the database.
+    lost: Vec<DocId>,
 }
 
 impl Merging {
@@ -457,6 +468,7 @@ impl Merging {
             results: BTreeMap::new(),
             stored: Stored::default(),
             docs,
+            lost: Vec::new(),
         };
         (jobs, merging)
     }
@@ -541,7 +553,8 @@ async fn settle_request(
             "the sync transaction was not started".into(),
         ));
     };
-    let results = std::mem::take(&mut merging.results);
+    let mut results = std::mem::take(&mut merging.results);
+    merging.lost = read_lost_again(storing.state, &mut results, &mut merging.docs).await?;
     let mut outcome = settle(plan, order, results, &merging.docs);
     for sent in whole {
         outcome
@@ -564,6 +577,36 @@ async fn settle_request(
     )
     .await?;
     Ok(outcome)
+}
+
+/// Reads again, as stored, the documents whose merge failed part-way and left them
+/// unusable (nothing this request wrote touched them); their updates are refused as
+/// unprocessable. Returns which they were.
+async fn read_lost_again(
+    state: &AppState,
+    results: &mut BTreeMap<DocId, MergeResult>,
+    docs: &mut BTreeMap<DocId, Automerge>,
+) -> Result<Vec<DocId>, ApiError> {
+    let lost: Vec<DocId> = results
+        .iter()
+        .filter(|(_, result)| **result == MergeResult::Lost)
+        .map(|(id, _)| *id)
+        .collect();
+    if lost.is_empty() {
+        return Ok(lost);
+    }
+    tracing::warn!(
+        documents = lost.len(),
+        "a merge failed part-way; reading the documents again"
+    );
+    let stored = documents::fetch_many(&state.db, &lost).await?;
+    let mut again: BTreeMap<DocId, Automerge> = pipeline::decode_all(stored)
+        .await?
+        .into_iter()
+        .map(|(id, loaded)| (id, loaded.doc))
+        .collect();
+    zoufang_sync::server::restore_lost(results, docs, |id| again.remove(id));
+    Ok(lost)
 }
 
 /// How long each phase of a sync took (`zoufang_sync_phase_seconds`).
