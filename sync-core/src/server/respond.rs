@@ -386,7 +386,7 @@ pub fn merge_document(
 }
 
 /// Puts back every document whose merge was [`MergeResult::Lost`], as `stored` reads it
-/// (the state before the request, which nothing stored since), and refuses its update as
+/// (the state before the request: nothing was stored for it since), and refuses its update as
 /// unprocessable. A document `stored` cannot read stays out of `docs` (its update is then
 /// refused as out of scope).
 pub fn restore_lost(
