@@ -259,6 +259,13 @@ on_both_databases! {
             let plan = feed_plan(&app, &named).await;
             assert!(plan.contains("idx_documents_feed"), "{plan}");
             assert!(!plan.contains("idx_documents_region"), "{plan}");
+            if backend == Backend::Postgres {
+                // PostgreSQL sets up every part of the statement on every sync: the
+                // per-document columns and their subqueries appear once, however many ways
+                // a document is found.
+                assert_eq!(plan.matches("on conflicts x").count(), 1, "{plan}");
+                assert_eq!(plan.matches("on reviews r").count(), 1, "{plan}");
+            }
         }
         app.teardown().await;
     }

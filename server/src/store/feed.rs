@@ -159,16 +159,19 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
             text: horizon_row(backend),
             values: Vec::new(),
         };
-        push_named(&mut more, query.device_id, chunk);
+        push_documents(&mut more, query.device_id, |sql| {
+            vec![named_ids(sql, chunk)]
+        });
         let extra = run(db, more.into_statement()).await?;
         merge_docs(&mut feed.docs, extra.docs);
     }
     Ok(feed)
 }
 
-/// The statement a sync's read starts with: the horizon, the scope's documents and tasks
-/// stamped since the cursor, the first [`NAMED_IN_ONE`] documents named, and the held
-/// documents that moved. Public so that its plan can be checked.
+/// The statement a sync's read starts with: the horizon, whether a task of the scope was
+/// stamped since the cursor, and the documents: the scope's stamped since the cursor, the
+/// first [`NAMED_IN_ONE`] named, and the held ones that moved. Public so that its plan can
+/// be checked.
 pub fn first_statement(backend: DbBackend, query: FeedQuery<'_>) -> Statement {
     let first = &query.named[..query.named.len().min(NAMED_IN_ONE)];
     let mut sql = Sql {
@@ -177,42 +180,58 @@ pub fn first_statement(backend: DbBackend, query: FeedQuery<'_>) -> Statement {
         values: Vec::new(),
     };
     for code in query.counties {
-        // The county's documents stamped since the cursor, then whether any of its tasks was.
-        let device = sql.bind(query.device_id);
-        let stamped = stamped_since(&mut sql, "d", code, query.since, query.scope);
-        let by_feed = feed_index(backend);
-        sql.text.push_str(&format!(
-            " UNION ALL SELECT 1, NULL, {COLUMNS} FROM documents d {by_feed} LEFT JOIN device_docs b \
-             ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE {stamped}"
-        ));
         let stamped = stamped_since(&mut sql, "t", code, query.since, query.scope);
         sql.text.push_str(&format!(
             " UNION ALL SELECT {TASKS_CHANGED}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
              NULL, NULL WHERE EXISTS (SELECT 1 FROM tasks t WHERE {stamped})"
         ));
     }
-    if !first.is_empty() {
-        push_named(&mut sql, query.device_id, first);
-    }
-    let device = sql.bind(query.device_id);
-    sql.text.push_str(&format!(
-        " UNION ALL SELECT 3, NULL, {COLUMNS} FROM device_docs b LEFT JOIN documents d \
-         ON d.doc_id = b.doc_id WHERE b.device_id = {device} AND b.leaving = TRUE"
-    ));
+    push_documents(&mut sql, query.device_id, |sql| {
+        let mut found = Vec::new();
+        for code in query.counties {
+            let stamped = stamped_since(sql, "d", code, query.since, query.scope);
+            let by_feed = feed_index(backend);
+            found.push(format!(
+                "SELECT 1 AS kind, d.doc_id AS id FROM documents d {by_feed} WHERE {stamped}"
+            ));
+        }
+        if !first.is_empty() {
+            found.push(named_ids(sql, first));
+        }
+        let device = sql.bind(query.device_id);
+        found.push(format!(
+            "SELECT 3 AS kind, b.doc_id AS id FROM device_docs b \
+             WHERE b.device_id = {device} AND b.leaving = TRUE"
+        ));
+        found
+    });
     sql.into_statement()
 }
 
-fn push_named(sql: &mut Sql, device_id: &str, named: &[DocId]) {
+/// Adds the rows of the documents `found` selects (as `kind, id`), each with its columns.
+/// The columns, with their three subqueries, appear once in the statement however many
+/// ways a document is found: PostgreSQL sets up every part of a statement each time it
+/// runs it, rows or none.
+fn push_documents(sql: &mut Sql, device_id: &str, found: impl FnOnce(&mut Sql) -> Vec<String>) {
+    let found = found(sql).join(" UNION ALL ");
     let device = sql.bind(device_id);
+    sql.text.push_str(&format!(
+        " UNION ALL SELECT f.kind, NULL, {COLUMNS} FROM ({found}) f \
+         JOIN documents d ON d.doc_id = f.id \
+         LEFT JOIN device_docs b ON b.device_id = {device} AND b.doc_id = f.id"
+    ));
+}
+
+/// Selects the documents named (as `kind, id`).
+fn named_ids(sql: &mut Sql, named: &[DocId]) -> String {
     let ids: Vec<String> = named
         .iter()
         .map(|id| sql.bind(id.to_uuid_string()))
         .collect();
-    sql.text.push_str(&format!(
-        " UNION ALL SELECT 2, NULL, {COLUMNS} FROM documents d LEFT JOIN device_docs b \
-         ON b.device_id = {device} AND b.doc_id = d.doc_id WHERE d.doc_id IN ({})",
+    format!(
+        "SELECT 2 AS kind, d.doc_id AS id FROM documents d WHERE d.doc_id IN ({})",
         ids.join(", ")
-    ));
+    )
 }
 
 async fn run<C: ConnectionTrait>(db: &C, statement: Statement) -> Result<Feed, StoreError> {
