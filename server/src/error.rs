@@ -10,13 +10,42 @@ use serde::Serialize;
 pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
-    Db(#[from] sea_orm::DbErr),
+    Db(sea_orm::DbErr),
     /// Stored data could not be read.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     /// Another writer changed a document meanwhile; retry.
     #[error("a document changed meanwhile")]
     Contention,
+}
+
+impl From<sea_orm::DbErr> for StoreError {
+    /// A transaction the database aborted to let a concurrent one through (a deadlock, or a
+    /// serialisation failure) is contention like any other: nothing of it was written, and
+    /// the writer retries.
+    fn from(err: sea_orm::DbErr) -> Self {
+        if transaction_aborted_for_another(&err) {
+            StoreError::Contention
+        } else {
+            StoreError::Db(err)
+        }
+    }
+}
+
+/// Whether `err` is PostgreSQL aborting the transaction in favour of a concurrent one:
+/// `deadlock_detected` (40P01) or `serialization_failure` (40001).
+pub fn transaction_aborted_for_another(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    match e.as_ref() {
+        sea_orm::sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("40P01" | "40001"))
+        }
+        _ => false,
+    }
 }
 
 /// What an API call can fail with.
@@ -96,7 +125,7 @@ impl From<StoreError> for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        ApiError::from(StoreError::Db(err))
+        ApiError::from(StoreError::from(err))
     }
 }
 

@@ -3,7 +3,8 @@
 //! seeing what they wrote), one that fails leaves nothing once its transaction rolls back;
 //! documents advanced with a writer's last script, one that moved on since it was read
 //! failing the script; the audit chainer chains hundreds of entries a few statements at a
-//! time and the chain verifies, with tampering found.
+//! time and the chain verifies, with tampering found; a transaction the database aborts
+//! for a concurrent one (a deadlock) is contention, which writers retry.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
@@ -39,6 +40,17 @@ fn bound<const N: usize>(
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// Creates the table the scripts write: `script_probe (k, v)`.
+async fn create_probe(db: &impl ConnectionTrait) {
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_string(
+        backend,
+        "CREATE TABLE script_probe (k TEXT PRIMARY KEY, v BIGINT NOT NULL)",
+    ))
+    .await
+    .unwrap();
+}
+
 fn insert(backend: sea_orm::DbBackend, key: &str, value: i64) -> Statement {
     let sql = match backend {
         sea_orm::DbBackend::Postgres => "INSERT INTO script_probe (k, v) VALUES ($1, $2)",
@@ -60,9 +72,7 @@ on_both_databases! {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let db = &app.state.db;
         let backend = db.get_database_backend();
-        db.execute_raw(Statement::from_string(backend, "CREATE TABLE script_probe (k TEXT PRIMARY KEY, v BIGINT NOT NULL)"))
-            .await
-            .unwrap();
+        create_probe(db).await;
 
         let mut script = Script::new(backend);
         assert!(script.is_empty());
@@ -121,6 +131,42 @@ on_both_databases! {
         assert_eq!(count(db, "SELECT v FROM script_probe WHERE k = 'a'").await, 8);
         assert_eq!(count(db, "SELECT v FROM script_other WHERE k = 'x'").await, 7);
         assert_eq!(count(db, "SELECT v FROM script_probe WHERE k = 'b'").await, 2);
+        app.teardown().await;
+    }
+
+    async fn a_transaction_aborted_for_a_concurrent_one_is_contention_and_a_failed_write_is_not(backend: Backend) {
+        use zoufang_server::error::{ApiError, StoreError};
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let db = &app.state.db;
+        let backend = db.get_database_backend();
+        create_probe(db).await;
+        for (key, value) in [("a", 0), ("b", 0)] {
+            db.execute_raw(insert(backend, key, value)).await.unwrap();
+        }
+        // A write that fails on its own (a key already there) is the database's error.
+        let duplicate = db.execute_raw(insert(backend, "a", 1)).await.unwrap_err();
+        assert!(matches!(StoreError::from(duplicate), StoreError::Db(_)));
+        if backend == sea_orm::DbBackend::Postgres {
+            // Two transactions taking the same two rows in opposite orders: PostgreSQL
+            // aborts one of them (40P01) so the other can go on.
+            let set = |key: &str, value: i64| bound(backend, "UPDATE script_probe SET v = $1 WHERE k = $2", [value.into(), key.into()]);
+            let first = db.begin().await.unwrap();
+            let second = db.begin().await.unwrap();
+            first.execute_raw(set("a", 1)).await.unwrap();
+            second.execute_raw(set("b", 2)).await.unwrap();
+            let (one, other) = tokio::join!(first.execute_raw(set("b", 1)), second.execute_raw(set("a", 2)));
+            let aborted = match (one, other) {
+                (Err(err), Ok(_)) => { second.commit().await.unwrap(); first.rollback().await.unwrap(); err }
+                (Ok(_), Err(err)) => { first.commit().await.unwrap(); second.rollback().await.unwrap(); err }
+                other => panic!("one of the two must be aborted: {other:?}"),
+            };
+            assert!(zoufang_server::error::transaction_aborted_for_another(&aborted), "{aborted}");
+            // Contention, which writers retry, and a 503 asking the client to retry if
+            // they run out of attempts: not an internal error.
+            let api = ApiError::from(StoreError::from(aborted));
+            assert!(matches!(api, ApiError::Unavailable(_)), "{api:?}");
+            assert_eq!(count(db, "SELECT COUNT(*) FROM script_probe WHERE v = 0").await, 0, "the winner wrote both rows");
+        }
         app.teardown().await;
     }
 
