@@ -35,16 +35,20 @@ impl From<sea_orm::DbErr> for StoreError {
 /// Whether `err` is PostgreSQL aborting the transaction in favour of a concurrent one:
 /// `deadlock_detected` (40P01) or `serialization_failure` (40001).
 pub fn transaction_aborted_for_another(err: &sea_orm::DbErr) -> bool {
+    matches!(database_code(err).as_deref(), Some("40P01" | "40001"))
+}
+
+/// The code the database gave a failed statement (PostgreSQL's SQLSTATE, SQLite's
+/// extended result code).
+fn database_code(err: &sea_orm::DbErr) -> Option<std::borrow::Cow<'_, str>> {
     use sea_orm::{DbErr, RuntimeErr};
     let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
     else {
-        return false;
+        return None;
     };
     match e.as_ref() {
-        sea_orm::sqlx::Error::Database(db) => {
-            matches!(db.code().as_deref(), Some("40P01" | "40001"))
-        }
-        _ => false,
+        sea_orm::sqlx::Error::Database(db) => db.code(),
+        _ => None,
     }
 }
 
@@ -166,15 +170,7 @@ pub enum StorageTrouble {
 /// The storage trouble behind a database error: SQLite's FULL, READONLY and CANTOPEN
 /// (extended codes included), PostgreSQL's `disk_full` (53100).
 pub fn database_storage_trouble(err: &sea_orm::DbErr) -> Option<StorageTrouble> {
-    use sea_orm::{DbErr, RuntimeErr};
-    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
-    else {
-        return None;
-    };
-    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else {
-        return None;
-    };
-    let code = db.code()?;
+    let code = database_code(err)?;
     if code == "53100" {
         return Some(StorageTrouble::Full);
     }

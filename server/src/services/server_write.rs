@@ -156,13 +156,7 @@ fn applied_since(
     doc.automerge_mut()
         .get_changes(before)
         .into_iter()
-        .map(|mut c| AppliedChange {
-            hash: Head(c.hash().0),
-            actor: c.actor_id().to_hex_string(),
-            seq: c.seq(),
-            time: c.timestamp(),
-            bytes: c.bytes().into_owned(),
-        })
+        .map(AppliedChange::of)
         .collect()
 }
 

@@ -259,13 +259,7 @@ impl<'a> NewDoc<'a> {
             changes: doc
                 .get_changes(&[])
                 .into_iter()
-                .map(|mut change| AppliedChange {
-                    hash: Head(change.hash().0),
-                    actor: change.actor_id().to_hex_string(),
-                    seq: change.seq(),
-                    time: change.timestamp(),
-                    bytes: change.bytes().into_owned(),
-                })
+                .map(AppliedChange::of)
                 .collect(),
             snapshot: doc.save(),
             heads: heads_to_text(&zoufang_sync::heads::to_wire(&doc.get_heads())),

@@ -159,9 +159,8 @@ pub async fn read<C: ConnectionTrait>(db: &C, query: FeedQuery<'_>) -> Result<Fe
             text: horizon_row(backend),
             values: Vec::new(),
         };
-        push_documents(&mut more, query.device_id, |sql| {
-            vec![named_ids(sql, chunk)]
-        });
+        let named = named_ids(&mut more, chunk);
+        push_documents(&mut more, query.device_id, &[named]);
         let extra = run(db, more.into_statement()).await?;
         merge_docs(&mut feed.docs, extra.docs);
     }
@@ -186,34 +185,32 @@ pub fn first_statement(backend: DbBackend, query: FeedQuery<'_>) -> Statement {
              NULL, NULL WHERE EXISTS (SELECT 1 FROM tasks t WHERE {stamped})"
         ));
     }
-    push_documents(&mut sql, query.device_id, |sql| {
-        let mut found = Vec::new();
-        for code in query.counties {
-            let stamped = stamped_since(sql, "d", code, query.since, query.scope);
-            let by_feed = feed_index(backend);
-            found.push(format!(
-                "SELECT 1 AS kind, d.doc_id AS id FROM documents d {by_feed} WHERE {stamped}"
-            ));
-        }
-        if !first.is_empty() {
-            found.push(named_ids(sql, first));
-        }
-        let device = sql.bind(query.device_id);
+    let mut found = Vec::new();
+    for code in query.counties {
+        let stamped = stamped_since(&mut sql, "d", code, query.since, query.scope);
+        let by_feed = feed_index(backend);
         found.push(format!(
-            "SELECT 3 AS kind, b.doc_id AS id FROM device_docs b \
-             WHERE b.device_id = {device} AND b.leaving = TRUE"
+            "SELECT 1 AS kind, d.doc_id AS id FROM documents d {by_feed} WHERE {stamped}"
         ));
-        found
-    });
+    }
+    if !first.is_empty() {
+        found.push(named_ids(&mut sql, first));
+    }
+    let device = sql.bind(query.device_id);
+    found.push(format!(
+        "SELECT 3 AS kind, b.doc_id AS id FROM device_docs b \
+         WHERE b.device_id = {device} AND b.leaving = TRUE"
+    ));
+    push_documents(&mut sql, query.device_id, &found);
     sql.into_statement()
 }
 
-/// Adds the rows of the documents `found` selects (as `kind, id`), each with its columns.
-/// The columns, with their three subqueries, appear once in the statement however many
-/// ways a document is found: PostgreSQL sets up every part of a statement each time it
-/// runs it, rows or none.
-fn push_documents(sql: &mut Sql, device_id: &str, found: impl FnOnce(&mut Sql) -> Vec<String>) {
-    let found = found(sql).join(" UNION ALL ");
+/// Adds the rows of the documents `found` selects (as `kind, id`, their values bound to
+/// `sql` already), each with its columns. The columns, with their three subqueries, appear
+/// once in the statement however many ways a document is found: PostgreSQL sets up every
+/// part of a statement each time it runs it, rows or none.
+fn push_documents(sql: &mut Sql, device_id: &str, found: &[String]) {
+    let found = found.join(" UNION ALL ");
     let device = sql.bind(device_id);
     sql.text.push_str(&format!(
         " UNION ALL SELECT f.kind, NULL, {COLUMNS} FROM ({found}) f \

@@ -44,6 +44,19 @@ pub struct AppliedChange {
     pub bytes: Vec<u8>,
 }
 
+impl AppliedChange {
+    /// What the change log stores of `change`.
+    pub fn of(mut change: Change) -> Self {
+        Self {
+            hash: Head(change.hash().0),
+            actor: change.actor_id().to_hex_string(),
+            seq: change.seq(),
+            time: change.timestamp(),
+            bytes: change.bytes().into_owned(),
+        }
+    }
+}
+
 /// A document that received new changes in this request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MergedDoc {
@@ -214,106 +227,42 @@ pub fn settle(
     mut results: BTreeMap<DocId, MergeResult>,
     docs: &BTreeMap<DocId, Automerge>,
 ) -> Outcome {
-    let mut expected = plan.expected.clone();
-    let mut reply = empty_reply(if plan.digest_matches {
-        ReplyStatus::Complete
-    } else {
-        ReplyStatus::NeedHeld
-    });
-    let mut merged = Vec::new();
-    let mut settled: BTreeSet<DocId> = BTreeSet::new();
-    let mut leaving: BTreeSet<DocId> = plan.leaving.clone();
+    let mut settling = Settling {
+        expected: plan.expected.clone(),
+        reply: empty_reply(if plan.digest_matches {
+            ReplyStatus::Complete
+        } else {
+            ReplyStatus::NeedHeld
+        }),
+        merged: Vec::new(),
+        settled: BTreeSet::new(),
+        leaving: plan.leaving.clone(),
+    };
     let dispositions: BTreeMap<DocId, UpdateDisposition> = plan.updates.iter().copied().collect();
-
     for &doc_id in order {
         let disposition = dispositions
             .get(&doc_id)
             .copied()
             .unwrap_or(UpdateDisposition::OutOfScope);
-        let (Some(result), Some(doc)) = (results.remove(&doc_id), docs.get(&doc_id)) else {
-            reply.refused.push(refusal(
-                doc_id,
-                "document-out-of-scope",
-                "this household is not in your scope",
-                None,
-            ));
-            expected.remove(&doc_id);
-            leaving.insert(doc_id);
-            settled.insert(doc_id);
-            continue;
-        };
-        let with_copy = disposition == UpdateDisposition::Merge;
-        let (code, message) = match result {
-            MergeResult::Merged(m) => {
-                merged.push(MergedDoc { doc: doc_id, ..m });
-                continue;
-            }
-            MergeResult::Unchanged => continue,
-            MergeResult::MissingDependencies => {
-                reply.resend.push(DocHeads {
-                    doc: doc_id,
-                    heads: to_wire(&doc.get_heads()),
-                });
-                settled.insert(doc_id);
-                continue;
-            }
-            MergeResult::Unprocessable | MergeResult::Lost => (
-                "change-invalid",
-                "the changes could not be applied".to_owned(),
-            ),
-            MergeResult::Refused(err) => (err.code(), err.to_string()),
-        };
-        let copy = with_copy.then(|| whole(doc_id, doc));
-        match &copy {
-            Some(copy) => expected.insert(doc_id, copy.heads.clone()),
-            None => expected.remove(&doc_id),
-        };
-        reply.refused.push(refusal(doc_id, code, &message, copy));
-        settled.insert(doc_id);
+        match (results.remove(&doc_id), docs.get(&doc_id)) {
+            (Some(result), Some(doc)) => settling.update(doc_id, disposition, result, doc),
+            _ => settling.out_of_scope(doc_id),
+        }
     }
-
     if plan.digest_matches {
         for doc_id in &plan.load {
-            if settled.contains(doc_id) || leaving.contains(doc_id) {
-                continue;
-            }
-            let Some(doc) = docs.get(doc_id) else {
-                continue;
-            };
-            let server_heads = to_wire(&doc.get_heads());
-            if plan.assign.contains(doc_id) {
-                reply.assigned.push(whole(*doc_id, doc));
-                expected.insert(*doc_id, server_heads);
-                continue;
-            }
-            let client_has = expected.get(doc_id).cloned().unwrap_or_default();
-            if canonical(&client_has) == server_heads {
-                continue;
-            }
-            let known = from_wire(&client_has);
-            if known
-                .iter()
-                .all(|h| doc.get_change_meta_by_hash(h).is_some())
-            {
-                let changes = doc
-                    .get_changes(&known)
-                    .into_iter()
-                    .map(|mut c| ByteBuf::from(c.bytes().into_owned()))
-                    .collect();
-                reply.changes.push(DocChanges {
-                    doc: *doc_id,
-                    heads: server_heads.clone(),
-                    changes,
-                });
-                expected.insert(*doc_id, server_heads);
-            } else {
-                reply.resend.push(DocHeads {
-                    doc: *doc_id,
-                    heads: server_heads,
-                });
+            if let Some(doc) = docs.get(doc_id) {
+                settling.send(*doc_id, doc, plan.assign.contains(doc_id));
             }
         }
     }
+    let Settling {
+        mut expected,
+        mut reply,
+        merged,
+        leaving,
+        ..
+    } = settling;
     for doc in &leaving {
         expected.remove(doc);
     }
@@ -325,6 +274,115 @@ pub fn settle(
         reply,
         belief,
         merged,
+    }
+}
+
+/// The reply and the belief while [`settle`] builds them.
+struct Settling {
+    /// What the device will hold once it applied the reply.
+    expected: Belief,
+    reply: SyncReply,
+    merged: Vec<MergedDoc>,
+    /// Documents whose update was answered with a refusal or a resend: nothing more of
+    /// them goes out.
+    settled: BTreeSet<DocId>,
+    /// Documents the device must drop.
+    leaving: BTreeSet<DocId>,
+}
+
+impl Settling {
+    /// An update of a document the request may not touch (or that does not exist).
+    fn out_of_scope(&mut self, doc_id: DocId) {
+        self.reply.refused.push(refusal(
+            doc_id,
+            "document-out-of-scope",
+            "this household is not in your scope",
+            None,
+        ));
+        self.expected.remove(&doc_id);
+        self.leaving.insert(doc_id);
+        self.settled.insert(doc_id);
+    }
+
+    /// An update's merge result: merged, unchanged, missing dependencies (the device
+    /// resends), or refused (with the server's copy when the device holds the document).
+    fn update(
+        &mut self,
+        doc_id: DocId,
+        disposition: UpdateDisposition,
+        result: MergeResult,
+        doc: &Automerge,
+    ) {
+        let (code, message) = match result {
+            MergeResult::Merged(m) => {
+                self.merged.push(MergedDoc { doc: doc_id, ..m });
+                return;
+            }
+            MergeResult::Unchanged => return,
+            MergeResult::MissingDependencies => {
+                self.reply.resend.push(DocHeads {
+                    doc: doc_id,
+                    heads: to_wire(&doc.get_heads()),
+                });
+                self.settled.insert(doc_id);
+                return;
+            }
+            MergeResult::Unprocessable | MergeResult::Lost => (
+                "change-invalid",
+                "the changes could not be applied".to_owned(),
+            ),
+            MergeResult::Refused(err) => (err.code(), err.to_string()),
+        };
+        let copy = (disposition == UpdateDisposition::Merge).then(|| whole(doc_id, doc));
+        match &copy {
+            Some(copy) => self.expected.insert(doc_id, copy.heads.clone()),
+            None => self.expected.remove(&doc_id),
+        };
+        self.reply
+            .refused
+            .push(refusal(doc_id, code, &message, copy));
+        self.settled.insert(doc_id);
+    }
+
+    /// What the device lacks of a loaded document: the whole of it when newly `assigned`,
+    /// the changes after what it holds, or a request to resend when what it holds is
+    /// unknown to the server. Nothing for a document settled or leaving.
+    fn send(&mut self, doc_id: DocId, doc: &Automerge, assigned: bool) {
+        if self.settled.contains(&doc_id) || self.leaving.contains(&doc_id) {
+            return;
+        }
+        let server_heads = to_wire(&doc.get_heads());
+        if assigned {
+            self.reply.assigned.push(whole(doc_id, doc));
+            self.expected.insert(doc_id, server_heads);
+            return;
+        }
+        let client_has = self.expected.get(&doc_id).cloned().unwrap_or_default();
+        if canonical(&client_has) == server_heads {
+            return;
+        }
+        let known = from_wire(&client_has);
+        if !known
+            .iter()
+            .all(|h| doc.get_change_meta_by_hash(h).is_some())
+        {
+            self.reply.resend.push(DocHeads {
+                doc: doc_id,
+                heads: server_heads,
+            });
+            return;
+        }
+        let changes = doc
+            .get_changes(&known)
+            .into_iter()
+            .map(|mut c| ByteBuf::from(c.bytes().into_owned()))
+            .collect();
+        self.reply.changes.push(DocChanges {
+            doc: doc_id,
+            heads: server_heads.clone(),
+            changes,
+        });
+        self.expected.insert(doc_id, server_heads);
     }
 }
 
@@ -415,13 +473,7 @@ fn merge_update(
     changes: Vec<Change>,
     device: &DeviceContext,
 ) -> Result<MergeResult, AuthorityError> {
-    let mut batch: HashSet<ChangeHash> = HashSet::new();
-    let mut fresh = Vec::new();
-    for change in changes {
-        if doc.get_change_meta_by_hash(&change.hash()).is_none() && batch.insert(change.hash()) {
-            fresh.push(change);
-        }
-    }
+    let (fresh, batch) = new_to(doc, changes);
     if fresh.is_empty() {
         return Ok(MergeResult::Unchanged);
     }
@@ -462,8 +514,34 @@ fn merge_update(
     } else {
         conflicts_after_merge(doc, &fresh)
     };
+    let fields = written_fields(&patches);
+    let changes = fresh.into_iter().map(AppliedChange::of).collect();
+    Ok(MergeResult::Merged(MergedDoc {
+        doc: DocId([0; 16]),
+        heads_before: to_wire(&before),
+        heads: to_wire(&after),
+        changes,
+        conflicts,
+        fields,
+    }))
+}
+
+/// The changes not in `doc` yet, each once, in the order sent, and their hashes.
+fn new_to(doc: &Automerge, changes: Vec<Change>) -> (Vec<Change>, HashSet<ChangeHash>) {
+    let mut batch: HashSet<ChangeHash> = HashSet::new();
+    let mut fresh = Vec::new();
+    for change in changes {
+        if doc.get_change_meta_by_hash(&change.hash()).is_none() && batch.insert(change.hash()) {
+            fresh.push(change);
+        }
+    }
+    (fresh, batch)
+}
+
+/// The section keys the patches wrote, as `section.key`.
+fn written_fields(patches: &[automerge::Patch]) -> BTreeSet<String> {
     let mut fields = BTreeSet::new();
-    for patch in &patches {
+    for patch in patches {
         let key = match &patch.action {
             automerge::PatchAction::PutMap { key, .. }
             | automerge::PatchAction::DeleteMap { key } => Some(key.as_str()),
@@ -484,24 +562,7 @@ fn merge_update(
             fields.insert(format!("{section}.{field}"));
         }
     }
-    let changes = fresh
-        .into_iter()
-        .map(|mut c| AppliedChange {
-            hash: Head(c.hash().0),
-            actor: c.actor_id().to_hex_string(),
-            seq: c.seq(),
-            time: c.timestamp(),
-            bytes: c.bytes().into_owned(),
-        })
-        .collect();
-    Ok(MergeResult::Merged(MergedDoc {
-        doc: DocId([0; 16]),
-        heads_before: to_wire(&before),
-        heads: to_wire(&after),
-        changes,
-        conflicts,
-        fields,
-    }))
+    fields
 }
 
 /// Puts `doc` back as it was at `heads` (before changes it applied were refused), rebuilt
