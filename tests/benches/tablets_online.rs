@@ -11,7 +11,8 @@
 //! `ZOUFANG_BENCH_SCOPES` (`300,30000`), `ZOUFANG_BENCH_BACKENDS` (`sqlite,postgres`; also
 //! `postgres-tls`: PostgreSQL's connections over TLS, as sqlx's default `sslmode=prefer`
 //! makes them wherever the server offers it — `postgres` connects over loopback without,
-//! as a server next to its database would),
+//! as a server next to its database would — and `postgres-socket`: over PostgreSQL's unix
+//! socket, in `ZOUFANG_BENCH_PG_SOCKET`, `/var/run/postgresql` unless set),
 //! `ZOUFANG_BENCH_BATCHES` (`1,30`), `ZOUFANG_BENCH_NODES` (server binaries to compare, each
 //! case run against each in turn; default: the one built with this benchmark).
 
@@ -53,12 +54,23 @@ fn env_number(name: &str, default: u64) -> u64 {
 #[derive(Debug, Clone, Copy)]
 struct Case {
     postgres: bool,
-    /// PostgreSQL's connections over TLS.
-    tls: bool,
+    /// How the server reaches PostgreSQL.
+    link: Link,
     scope: usize,
     batch: usize,
     tablets: usize,
     secs: u64,
+}
+
+/// How the server connects to PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// TCP over loopback, without TLS.
+    Loopback,
+    /// TCP over loopback, with TLS.
+    Tls,
+    /// PostgreSQL's unix socket.
+    Socket,
 }
 
 /// What one configuration measured.
@@ -101,15 +113,18 @@ async fn run_all() {
     for backend in env_list("ZOUFANG_BENCH_BACKENDS", "sqlite,postgres") {
         for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
             for batch in env_list("ZOUFANG_BENCH_BATCHES", "1,30") {
-                let (postgres, tls) = match backend.as_str() {
-                    "sqlite" => (false, false),
-                    "postgres" => (true, false),
-                    "postgres-tls" => (true, true),
-                    other => panic!("unknown backend {other}: sqlite, postgres or postgres-tls"),
+                let (postgres, link) = match backend.as_str() {
+                    "sqlite" => (false, Link::Loopback),
+                    "postgres" => (true, Link::Loopback),
+                    "postgres-tls" => (true, Link::Tls),
+                    "postgres-socket" => (true, Link::Socket),
+                    other => panic!(
+                        "unknown backend {other}: sqlite, postgres, postgres-tls or postgres-socket"
+                    ),
                 };
                 let case = Case {
                     postgres,
-                    tls,
+                    link,
                     scope: scope.parse().unwrap(),
                     batch: batch.parse().unwrap(),
                     tablets,
@@ -177,10 +192,15 @@ async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
         zoufang_e2e::Backend::Sqlite
     };
     let (url, postgres_db) = zoufang_e2e::fleet::database(backend, dir.path()).await?;
-    let url = match (case.postgres, case.tls) {
+    let url = match (case.postgres, case.link) {
         (false, _) => url,
-        (true, false) => format!("{url}?sslmode=disable"),
-        (true, true) => format!("{url}?sslmode=require"),
+        (true, Link::Loopback) => format!("{url}?sslmode=disable"),
+        (true, Link::Tls) => format!("{url}?sslmode=require"),
+        (true, Link::Socket) => {
+            let dir = std::env::var("ZOUFANG_BENCH_PG_SOCKET")
+                .unwrap_or_else(|_| "/var/run/postgresql".to_owned());
+            format!("{url}?host={dir}")
+        }
     };
     let settings = zoufang_e2e::settings(&url, dir.path());
     let seeded = seed(case, settings).await;
