@@ -53,9 +53,8 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// One configuration of the run.
 #[derive(Debug, Clone, Copy)]
 struct Case {
-    postgres: bool,
-    /// How the server reaches PostgreSQL.
-    link: Link,
+    /// How the server reaches PostgreSQL; `None`: it works on SQLite.
+    postgres: Option<Link>,
     scope: usize,
     batch: usize,
     tablets: usize,
@@ -113,18 +112,17 @@ async fn run_all() {
     for backend in env_list("ZOUFANG_BENCH_BACKENDS", "sqlite,postgres") {
         for scope in env_list("ZOUFANG_BENCH_SCOPES", "300,30000") {
             for batch in env_list("ZOUFANG_BENCH_BATCHES", "1,30") {
-                let (postgres, link) = match backend.as_str() {
-                    "sqlite" => (false, Link::Loopback),
-                    "postgres" => (true, Link::Loopback),
-                    "postgres-tls" => (true, Link::Tls),
-                    "postgres-socket" => (true, Link::Socket),
+                let postgres = match backend.as_str() {
+                    "sqlite" => None,
+                    "postgres" => Some(Link::Loopback),
+                    "postgres-tls" => Some(Link::Tls),
+                    "postgres-socket" => Some(Link::Socket),
                     other => panic!(
                         "unknown backend {other}: sqlite, postgres, postgres-tls or postgres-socket"
                     ),
                 };
                 let case = Case {
                     postgres,
-                    link,
                     scope: scope.parse().unwrap(),
                     batch: batch.parse().unwrap(),
                     tablets,
@@ -186,17 +184,17 @@ fn print_row(backend: &str, case: Case, f: &Figures) {
 
 async fn measure(case: Case, binary: &std::path::Path) -> Option<Figures> {
     let dir = tempfile::tempdir().unwrap();
-    let backend = if case.postgres {
+    let backend = if case.postgres.is_some() {
         zoufang_e2e::Backend::Postgres
     } else {
         zoufang_e2e::Backend::Sqlite
     };
     let (url, postgres_db) = zoufang_e2e::fleet::database(backend, dir.path()).await?;
-    let url = match (case.postgres, case.link) {
-        (false, _) => url,
-        (true, Link::Loopback) => format!("{url}?sslmode=disable"),
-        (true, Link::Tls) => format!("{url}?sslmode=require"),
-        (true, Link::Socket) => {
+    let url = match case.postgres {
+        None => url,
+        Some(Link::Loopback) => format!("{url}?sslmode=disable"),
+        Some(Link::Tls) => format!("{url}?sslmode=require"),
+        Some(Link::Socket) => {
             let dir = std::env::var("ZOUFANG_BENCH_PG_SOCKET")
                 .unwrap_or_else(|_| "/var/run/postgresql".to_owned());
             format!("{url}?host={dir}")
@@ -335,7 +333,7 @@ async fn analyze(url: &str) {
 }
 
 fn postgres_cpu(case: Case) -> Duration {
-    if case.postgres {
+    if case.postgres.is_some() {
         processes_cpu("postgres")
     } else {
         Duration::ZERO
