@@ -1,7 +1,9 @@
 //! A sync costs what changed: after its first sync a device reads only what changed in its
 //! scope since its cursor (and what it names), its belief rows move only where its
 //! documents moved, households moving between villages leave and arrive through the feed,
-//! and a write that commits after a device's read is still delivered at its next sync.
+//! a write that commits after a device's read is still delivered at its next sync, and the
+//! read, which checks the session in the same statement, reads no document for a session
+//! or device that fails the checks.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
@@ -179,9 +181,10 @@ async fn feed_plan(app: &TestApp, named: &[DocId]) -> String {
         backend,
         FeedQuery {
             device_id: "a-device",
+            user_id: 5,
+            family: "a-family",
             scope: "652822100",
             counties: &counties,
-            since: 5,
             named,
         },
     );
@@ -267,6 +270,92 @@ on_both_databases! {
                 assert_eq!(plan.matches("on reviews r").count(), 1, "{plan}");
             }
         }
+        app.teardown().await;
+    }
+}
+
+/// The user's id and the family of its one session.
+async fn session_of(app: &TestApp, username: &str) -> (i64, String) {
+    use zoufang_server::store::entities::{token_family, user};
+    let user = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let families = token_family::Entity::find()
+        .filter(token_family::Column::UserId.eq(user.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(families.len(), 1, "one sign-in of {username}");
+    (user.id, families[0].id.clone())
+}
+
+on_both_databases! {
+    async fn the_feed_reads_no_document_for_a_session_or_device_that_fails_the_checks(backend: Backend) {
+        use sea_orm::{ConnectionTrait, Statement};
+        use zoufang_server::store::feed::{FeedQuery, read};
+        use zoufang_server::store::tokens::Liveness;
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut helper = app.tablet("helper_a").await;
+        helper.sync().await.unwrap();
+        let other = app.tablet("helper_b").await;
+        let device = helper.device_id().to_owned();
+        let (user_id, family) = session_of(&app, "helper_a").await;
+        let (other_id, other_family) = session_of(&app, "helper_b").await;
+        let named = [app.village_a[0]];
+        let counties = ["652822".to_owned()];
+        let query = |user_id, family, device, scope| FeedQuery {
+            device_id: device,
+            user_id,
+            family,
+            scope,
+            counties: &counties,
+            named: &named,
+        };
+        let db = &app.state.sync_reads;
+        let scope = "652822100201";
+        // The device's own user and session, for the scope its cursor was built for.
+        let feed = read(db, query(user_id, &family, &device, scope)).await.unwrap();
+        assert!(feed.gate);
+        assert_eq!(feed.session.liveness, Liveness::Live);
+        assert_eq!(feed.session.device, Some((user_id, false)));
+        assert_eq!(feed.docs.iter().map(|d| d.id).collect::<Vec<_>>(), named, "the named household");
+        let cases = [
+            ("a family that is not the user's", query(user_id, &other_family, &device, scope), Liveness::Revoked),
+            ("an unknown family", query(user_id, "no-such-family", &device, scope), Liveness::Revoked),
+            ("another user's device", query(other_id, &other_family, &device, scope), Liveness::Live),
+            ("another scope than the cursor's", query(user_id, &family, &device, "652822100202"), Liveness::Live),
+            ("an unknown device", query(user_id, &family, "no-such-device", scope), Liveness::Live),
+            ("an unknown user", query(99_999, &family, &device, scope), Liveness::UserDisabled),
+        ];
+        for (case, query, liveness) in cases {
+            let feed = read(db, query).await.unwrap();
+            assert!(!feed.gate, "{case}");
+            assert!(feed.docs.is_empty(), "{case}: no document read");
+            assert_eq!(feed.session.liveness, liveness, "{case}");
+        }
+        drop(other);
+        // A revoked device, and a disabled user: the session says which.
+        let p = |n: usize| if backend == Backend::Postgres { format!("${n}") } else { "?".to_owned() };
+        let update = |sql: String, value: sea_orm::Value| {
+            let db = app.state.db.clone();
+            async move {
+                db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, [value]))
+                    .await
+                    .unwrap();
+            }
+        };
+        update(format!("UPDATE devices SET revoked = TRUE WHERE id = {}", p(1)), device.clone().into()).await;
+        let feed = read(db, query(user_id, &family, &device, scope)).await.unwrap();
+        assert!(!feed.gate && feed.docs.is_empty());
+        assert_eq!(feed.session.device, Some((user_id, true)));
+        update(format!("UPDATE devices SET revoked = FALSE WHERE id = {}", p(1)), device.clone().into()).await;
+        update(format!("UPDATE users SET disabled = TRUE WHERE id = {}", p(1)), user_id.into()).await;
+        let feed = read(db, query(user_id, &family, &device, scope)).await.unwrap();
+        assert!(!feed.gate && feed.docs.is_empty());
+        assert_eq!(feed.session.liveness, Liveness::UserDisabled);
         app.teardown().await;
     }
 }

@@ -39,24 +39,45 @@ pub async fn session<C: ConnectionTrait>(
         _ => "?".to_owned(),
     };
     let sql = format!(
-        "SELECT u.disabled AS disabled, f.revoked AS revoked, f.revoked_reason AS reason, \
-         d.user_id AS owner, d.revoked AS device_revoked, c.scope AS scope, c.digest AS digest, \
-         c.seen_upto AS seen_upto FROM users u \
-         LEFT JOIN token_families f ON f.id = {} AND f.user_id = u.id \
-         LEFT JOIN devices d ON d.id = {} \
-         LEFT JOIN device_cursors c ON c.device_id = d.id WHERE u.id = {}",
-        p(1),
-        p(2),
-        p(3)
+        "SELECT {SESSION_COLUMNS} FROM (SELECT 1 AS one) o {}",
+        session_joins(&p(1), &p(2), &p(3))
     );
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             sql,
-            [family.into(), device_id.into(), user_id.into()],
+            [user_id.into(), family.into(), device_id.into()],
         ))
         .await?;
-    let Some(row) = row else {
+    match row {
+        Some(row) => session_of(&row),
+        None => Err(StoreError::Corrupt(
+            "the session read returned no row".into(),
+        )),
+    }
+}
+
+/// The columns of a sync's session, named as [`session_of`] reads them, from the joins of
+/// [`session_joins`].
+pub const SESSION_COLUMNS: &str = "su.disabled AS disabled, sf.revoked AS revoked, \
+    sf.revoked_reason AS reason, sd.user_id AS owner, sd.revoked AS device_revoked, \
+    sc.scope AS scope, sc.digest AS digest, sc.seen_upto AS seen_upto";
+
+/// Joins, to a one-row select, the user `user`, its token family `family` and the device
+/// `device` with its cursor (each a placeholder or an SQL expression); every part may be
+/// missing.
+pub fn session_joins(user: &str, family: &str, device: &str) -> String {
+    format!(
+        "LEFT JOIN users su ON su.id = {user} \
+         LEFT JOIN token_families sf ON sf.id = {family} AND sf.user_id = su.id \
+         LEFT JOIN devices sd ON sd.id = {device} \
+         LEFT JOIN device_cursors sc ON sc.device_id = sd.id"
+    )
+}
+
+/// The session in a row holding [`SESSION_COLUMNS`].
+pub fn session_of(row: &sea_orm::QueryResult) -> Result<SyncSession, StoreError> {
+    let Some(disabled) = row.try_get::<Option<bool>>("", "disabled")? else {
         return Ok(SyncSession {
             liveness: super::tokens::Liveness::UserDisabled,
             device: None,
@@ -66,7 +87,7 @@ pub async fn session<C: ConnectionTrait>(
     let liveness = super::tokens::liveness_of(
         row.try_get("", "revoked")?,
         row.try_get("", "reason")?,
-        row.try_get("", "disabled")?,
+        disabled,
     );
     let owner: Option<i64> = row.try_get("", "owner")?;
     let device_revoked: Option<bool> = row.try_get("", "device_revoked")?;

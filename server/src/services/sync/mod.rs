@@ -46,47 +46,48 @@ pub async fn sync(
     device_id: &str,
     body: &[u8],
 ) -> Result<(Vec<u8>, SyncFigures), ApiError> {
-    let session = sync_states::session(&state.db, user.id, &user.family, device_id).await?;
-    if let Some(refused) = crate::auth::refused_session(session.liveness) {
-        return Err(refused);
-    }
-    let Some((owner, revoked)) = session.device else {
-        return Err(ApiError::Forbidden(
-            "device-unknown",
-            format!("device {device_id} is not registered"),
-        ));
-    };
-    if owner != user.id {
-        return Err(ApiError::Forbidden(
-            "device-not-yours",
-            "this device belongs to another user".into(),
-        ));
-    }
-    if revoked {
-        return Err(ApiError::DeviceRevoked);
-    }
     let limits = Limits {
         max_message_bytes: state.settings.sync.max_body_bytes,
         ..Limits::default()
     };
-    let decoded =
-        decode_request(body, &limits).map_err(|e| ApiError::BadRequest(e.code(), e.to_string()))?;
-    let context = DeviceContext {
-        role: user.role,
-        actors: device_actors(state, device_id).await?,
-        villages: std::sync::Arc::new(villages_for(state, user).await?),
+    let decoded = match decode_request(body, &limits) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            // A refused session is answered before a malformed body.
+            let session = sync_states::session(&state.db, user.id, &user.family, device_id).await?;
+            view::admitted(user, device_id, session)?;
+            return Err(ApiError::BadRequest(e.code(), e.to_string()));
+        }
     };
-    let mut cursor = session.cursor;
+    let mut context = None;
     for attempt in 1..=ATTEMPTS {
-        match attempt_sync(state, user, device_id, &decoded, &context, cursor.take()).await {
+        match attempt_sync(state, user, device_id, &decoded, &mut context).await {
             Err(ApiError::Unavailable(detail)) if attempt < ATTEMPTS => {
                 tracing::debug!(attempt, %detail, "sync contention, retrying");
-                cursor = sync_states::cursor(&state.db, device_id).await?;
             }
             other => return other,
         }
     }
     Err(ApiError::Unavailable("document contention".into()))
+}
+
+/// Who is syncing, for the merges: read once the session is checked, kept over attempts.
+async fn device_context(
+    state: &AppState,
+    user: &AuthUser,
+    device_id: &str,
+    known: &mut Option<DeviceContext>,
+) -> Result<DeviceContext, ApiError> {
+    if let Some(context) = known {
+        return Ok(context.clone());
+    }
+    let context = DeviceContext {
+        role: user.role,
+        actors: device_actors(state, device_id).await?,
+        villages: std::sync::Arc::new(villages_for(state, user).await?),
+    };
+    *known = Some(context.clone());
+    Ok(context)
 }
 
 /// The actors the device signs with (kept in memory after the first read).
@@ -124,11 +125,11 @@ async fn attempt_sync(
     user: &AuthUser,
     device_id: &str,
     decoded: &DecodedRequest,
-    context: &DeviceContext,
-    cursor: Option<Cursor>,
+    context: &mut Option<DeviceContext>,
 ) -> Result<(Vec<u8>, SyncFigures), ApiError> {
     let mut phases = Phases::new();
-    let view = view::load(state, user, device_id, decoded, cursor).await?;
+    let view = view::load(state, user, device_id, decoded).await?;
+    let context = device_context(state, user, device_id, context).await?;
     let mut plan = plan(decoded, &view.scope, &view.known);
     refuse_scope_probing(state, &plan)?;
     let whole = stored_as_they_are(state, &mut plan).await?;

@@ -1,14 +1,15 @@
-//! What a sync is planned against. A device with a cursor for its user's scope gets the
-//! documents its request names, those of its scope stamped since its cursor, and those it
-//! holds that moved: the request costs what changed, however large the scope. A first
+//! What a sync is planned against, read once the caller's session is checked. A device
+//! with a cursor for its user's scope gets the documents its request names, those of its
+//! scope stamped since its cursor, and those it holds that moved, read in one statement
+//! with the session: the request costs what changed, however large the scope. A first
 //! sync, a request listing what the device holds, or a scope that changed reads the whole
-//! scope and belief.
+//! scope and belief after the session.
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::feed::{self, FeedQuery};
-use crate::store::sync_states::{self, Cursor};
+use crate::store::sync_states::{self, Cursor, SyncSession};
 use crate::store::{clock, documents, regions};
 use std::collections::BTreeMap;
 use zoufang_schemas::wire::DocId;
@@ -45,23 +46,70 @@ pub struct SyncView {
     pub tasks_unchanged: bool,
 }
 
-/// Reads what the request from `device_id`, whose cursor is `cursor`, is planned against.
+/// Checks the session of `user` syncing as `device_id`, then reads what its request is
+/// planned against.
 pub async fn load(
     state: &AppState,
     user: &AuthUser,
     device_id: &str,
     decoded: &DecodedRequest,
-    cursor: Option<Cursor>,
 ) -> Result<SyncView, ApiError> {
+    if user.role != zoufang_schemas::Role::Department && decoded.request.held.is_none() {
+        let counties = counties_of(state, user.scope.as_str()).await?;
+        let named: Vec<DocId> = decoded.request.updates.iter().map(|u| u.doc).collect();
+        let read = feed::read(
+            &state.sync_reads,
+            FeedQuery {
+                device_id,
+                user_id: user.id,
+                family: &user.family,
+                scope: user.scope.as_str(),
+                counties: &counties,
+                named: &named,
+            },
+        )
+        .await?;
+        return match admitted(user, device_id, read.session.clone())? {
+            Some(cursor) if read.gate && cursor.scope == user.scope.as_str() => {
+                Ok(from_feed(user, cursor, counties, read))
+            }
+            before => whole(state, user, device_id, before).await,
+        };
+    }
+    let session = sync_states::session(&state.db, user.id, &user.family, device_id).await?;
+    let before = admitted(user, device_id, session)?;
     if user.role == zoufang_schemas::Role::Department {
-        return departments_view(state, device_id, cursor).await;
+        return departments_view(state, device_id, before).await;
     }
-    match cursor {
-        Some(cursor) if decoded.request.held.is_none() && cursor.scope == user.scope.as_str() => {
-            from_feed(state, user, device_id, cursor, decoded).await
-        }
-        before => whole(state, user, device_id, before).await,
+    whole(state, user, device_id, before).await
+}
+
+/// The device's cursor, once `session` is live and `device_id` is registered to `user`
+/// and not revoked; the refusal otherwise.
+pub fn admitted(
+    user: &AuthUser,
+    device_id: &str,
+    session: SyncSession,
+) -> Result<Option<Cursor>, ApiError> {
+    if let Some(refused) = crate::auth::refused_session(session.liveness) {
+        return Err(refused);
     }
+    let Some((owner, revoked)) = session.device else {
+        return Err(ApiError::Forbidden(
+            "device-unknown",
+            format!("device {device_id} is not registered"),
+        ));
+    };
+    if owner != user.id {
+        return Err(ApiError::Forbidden(
+            "device-not-yours",
+            "this device belongs to another user".into(),
+        ));
+    }
+    if revoked {
+        return Err(ApiError::DeviceRevoked);
+    }
+    Ok(session.cursor)
 }
 
 async fn whole(
@@ -96,26 +144,7 @@ async fn whole(
     })
 }
 
-async fn from_feed(
-    state: &AppState,
-    user: &AuthUser,
-    device_id: &str,
-    cursor: Cursor,
-    decoded: &DecodedRequest,
-) -> Result<SyncView, ApiError> {
-    let counties = counties_of(state, user.scope.as_str()).await?;
-    let named: Vec<DocId> = decoded.request.updates.iter().map(|u| u.doc).collect();
-    let read = feed::read(
-        &state.sync_reads,
-        FeedQuery {
-            device_id,
-            scope: user.scope.as_str(),
-            counties: &counties,
-            since: cursor.seen_upto,
-            named: &named,
-        },
-    )
-    .await?;
+fn from_feed(user: &AuthUser, cursor: Cursor, counties: Vec<String>, read: feed::Feed) -> SyncView {
     let mut view = SyncView {
         horizon: read.horizon,
         known: Known {
@@ -123,7 +152,7 @@ async fn from_feed(
             digest: cursor.digest,
         },
         before: Some(cursor),
-        counties: counties.clone(),
+        counties,
         open_conflicts: Some(Default::default()),
         photos_missing: Some(false),
         verified: Some(Default::default()),
@@ -158,7 +187,7 @@ async fn from_feed(
             verified.insert(doc.id);
         }
     }
-    Ok(view)
+    view
 }
 
 /// A department's devices replicate no household: their scope is empty, and anything they
