@@ -8,6 +8,21 @@ use crate::record::HouseholdRecord;
 use crate::values::{EntryId, RegionCode};
 use chrono::NaiveDate;
 
+/// Ten fields a helper corrects on a visit, none of them projected into the household
+/// table or read by the validation rules: what the sync benchmarks edit in one change.
+pub const EDITED_FIELDS: [&str; 10] = [
+    "household.phone",
+    "household.address",
+    "income.wage",
+    "income.business",
+    "income.transfer",
+    "housing.floor_area",
+    "housing.fuel",
+    "water.source",
+    "housing.cultivated_land",
+    "income.household_net",
+];
+
 /// A small deterministic generator (SplitMix64), so samples need no randomness source.
 #[derive(Debug, Clone)]
 pub struct SampleRng(u64);

@@ -13,18 +13,7 @@ use zoufang_sync::DocPath;
 use zoufang_sync::automerge::ActorId;
 
 /// The fields one edit writes.
-pub const FIELDS: [&str; 10] = [
-    "household.phone",
-    "household.address",
-    "income.wage",
-    "income.business",
-    "income.transfer",
-    "housing.floor_area",
-    "housing.fuel",
-    "water.source",
-    "housing.cultivated_land",
-    "income.household_net",
-];
+pub const FIELDS: [&str; 10] = zoufang_schemas::sample::EDITED_FIELDS;
 
 /// A tablet in the fleet.
 pub struct FleetTablet {
