@@ -783,6 +783,18 @@ async fn upsert_households<C: ConnectionTrait>(
     rows: impl IntoIterator<Item = household::ActiveModel>,
     whole: bool,
 ) -> Result<(), StoreError> {
+    households_upsert(rows, whole)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The statement inserting or updating household rows; the columns only a whole record
+/// gives when `whole`.
+fn households_upsert(
+    rows: impl IntoIterator<Item = household::ActiveModel>,
+    whole: bool,
+) -> sea_orm::InsertMany<household::ActiveModel> {
     use household::Column as H;
     let mut columns = vec![
         H::RegionCode,
@@ -805,32 +817,25 @@ async fn upsert_households<C: ConnectionTrait>(
             H::MeasuresCheckedThrough,
         ]);
     }
-    household::Entity::insert_many(rows)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(H::DocId)
-                .update_columns(columns)
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    household::Entity::insert_many(rows).on_conflict(
+        sea_orm::sea_query::OnConflict::column(H::DocId)
+            .update_columns(columns)
+            .to_owned(),
+    )
 }
 
-/// Updates the household rows' own columns (identification, category, elimination) from
-/// the `household` and `monitoring` sections, leaving the member-derived columns alone:
-/// for merges that did not touch members.
-pub async fn project_households<C: ConnectionTrait>(
-    db: &C,
-    rows: &[(DocId, HouseholdColumns<'_>)],
-) -> Result<(), StoreError> {
+/// Adds to `script` the updates of the household rows' own columns (identification,
+/// category, elimination) from the `household` and `monitoring` sections, leaving the
+/// member-derived columns alone: for merges that did not touch members. Nothing in a sync
+/// reads them back, so they go with its last writes.
+pub fn project_households_into(script: &mut Script, rows: &[(DocId, HouseholdColumns<'_>)]) {
     let updated = now();
     for chunk in super::shaped(rows, INSERT_CHUNK) {
         let models = chunk
             .iter()
             .map(|(id, columns)| household_row(id, *columns, None, updated));
-        upsert_households(db, models, false).await?;
+        script.push_query(&households_upsert(models, false));
     }
-    Ok(())
 }
 
 /// Folds the change log of one document into a new snapshot. The changes stay in the log

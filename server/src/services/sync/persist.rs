@@ -138,7 +138,7 @@ pub async fn merged_documents(
         documents::move_region(txn, id, region).await?;
     }
     documents::project_many(txn, &records).await?;
-    documents::project_households(txn, &households).await?;
+    documents::project_households_into(stored.deferred(txn), &households);
     stored.moved.extend(moved);
     Ok(())
 }
