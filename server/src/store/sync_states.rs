@@ -127,26 +127,6 @@ pub struct Cursor {
     pub seen_upto: i64,
 }
 
-/// The device's cursor, if it ever completed a sync (and it reads back).
-pub async fn cursor<C: ConnectionTrait>(
-    db: &C,
-    device_id: &str,
-) -> Result<Option<Cursor>, StoreError> {
-    let Some(row) = device_cursor::Entity::find_by_id(device_id.to_owned())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(<[u8; 32]>::try_from(row.digest.as_slice())
-        .ok()
-        .map(|digest| Cursor {
-            scope: row.scope,
-            digest: Digest(digest),
-            seen_upto: row.seen_upto,
-        }))
-}
-
 /// Everything the server believes the device holds.
 pub async fn whole_belief<C: ConnectionTrait>(
     db: &C,

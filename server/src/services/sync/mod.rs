@@ -175,6 +175,24 @@ async fn attempt_sync(
     // rolled back.
     let Outcome { mut reply, .. } = commit(stored, txn).await?;
     phases.done("commit");
+    let (evidence_changed, figures) = put_back(state, meta, merging);
+    reply.missing_blobs = missing_after(
+        state,
+        user,
+        &view,
+        &concerned,
+        missing_before,
+        evidence_changed,
+    )
+    .await?;
+    reply.tasks = tasks_for(state, user, &view).await?;
+    phases.done("reply");
+    Ok((encode(&reply), SyncFigures { loaded, ..figures }))
+}
+
+/// Once committed, puts the loaded documents back into the cache (not those a failed merge
+/// left unusable) and returns whether a household's evidence changed, and the figures.
+fn put_back(state: &AppState, meta: Meta, merging: Merging) -> (bool, SyncFigures) {
     let Merging {
         stored,
         mut docs,
@@ -186,24 +204,7 @@ async fn attempt_sync(
         docs.remove(&id);
     }
     return_to_cache(state, meta, docs, stored.versions, stored.moved);
-    reply.missing_blobs = missing_after(
-        state,
-        user,
-        &view,
-        &concerned,
-        missing_before,
-        stored.evidence_changed,
-    )
-    .await?;
-    reply.tasks = tasks_for(state, user, &view).await?;
-    phases.done("reply");
-    Ok((
-        encode(&reply),
-        SyncFigures {
-            loaded,
-            ..stored.figures
-        },
-    ))
+    (stored.evidence_changed, stored.figures)
 }
 
 /// The documents a request concerns: what changed in its scope since its last sync, and
