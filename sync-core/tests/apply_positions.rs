@@ -8,14 +8,16 @@
 
 use automerge::{ActorId, Automerge, ReadDoc};
 use proptest::prelude::*;
-use zoufang_schemas::RegionCode;
 use zoufang_schemas::sample::{EDITED_FIELDS, SampleRng, household};
-use zoufang_sync::{DocPath, HouseholdDoc};
+use zoufang_schemas::{EntryId, Member, RegionCode, Relation, Sex};
+use zoufang_sync::{DocPath, EntrySection, HouseholdDoc};
 
 #[derive(Debug, Clone)]
 enum Step {
     /// A tablet's change of the fields whose bits are set.
     Edit { tablet: usize, fields: u16, n: u16 },
+    /// A tablet adds a member (keys new to the members' map), or marks one removed.
+    Member { tablet: usize, n: u16, remove: bool },
     /// The server takes a tablet's changes it lacks, in one batch.
     Sync { tablet: usize },
     /// A tablet takes the server's copy.
@@ -26,6 +28,8 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => (0..2usize, 1..1024u16, any::<u16>())
             .prop_map(|(tablet, fields, n)| Step::Edit { tablet, fields, n }),
+        1 => (0..2usize, any::<u16>(), any::<bool>())
+            .prop_map(|(tablet, n, remove)| Step::Member { tablet, n, remove }),
         2 => (0..2usize).prop_map(|tablet| Step::Sync { tablet }),
         1 => (0..2usize).prop_map(|tablet| Step::Pull { tablet }),
     ]
@@ -60,6 +64,33 @@ fn missing(from: &mut HouseholdDoc, to: &Automerge) -> Vec<automerge::Change> {
         .collect()
 }
 
+/// Adds a member under an id made from `n`, or marks that member removed when `remove`
+/// and the tablet has it.
+fn member(tablet: &mut HouseholdDoc, n: u16, remove: bool) {
+    let id = EntryId::from_random_bits(u128::from(n % 8) + 1);
+    let has = {
+        let doc = tablet.automerge_mut();
+        let members = doc
+            .get(automerge::ROOT, "members")
+            .unwrap()
+            .map(|(_, obj)| obj);
+        members.is_some_and(|m| doc.get(&m, id.as_str()).unwrap().is_some())
+    };
+    let time = 1_750_000_000 + i64::from(n);
+    match (has, remove) {
+        (true, true) => {
+            tablet
+                .edit(time, |e| e.remove_entry(EntrySection::Members, id.as_str()))
+                .unwrap();
+        }
+        (false, _) => {
+            let member = Member::new("新成员", Sex::Female, Relation::Other);
+            tablet.edit(time, |e| e.add_member(&id, &member)).unwrap();
+        }
+        (true, false) => edit(tablet, 0b11, n),
+    }
+}
+
 fn check(server: &Automerge) -> Result<(), TestCaseError> {
     // The same changes taken one at a time, and the document loaded back from its bytes
     // (which rebuilds every column from the saved ones), hold what the batches built.
@@ -72,7 +103,13 @@ fn check(server: &Automerge) -> Result<(), TestCaseError> {
     let reloaded = Automerge::load(&saved).unwrap();
     prop_assert_eq!(&saved, &reloaded.save(), "bytes differ once loaded back");
     prop_assert_eq!(fields(server), fields(&reloaded));
+    prop_assert_eq!(json(server), json(&reloaded));
     Ok(())
+}
+
+/// The whole household as JSON (each field's winning value).
+fn json(doc: &Automerge) -> serde_json::Value {
+    HouseholdDoc::from_automerge(doc.clone()).to_json(None)
 }
 
 /// Every value (conflicting ones included, with the ops that wrote them) of the edited
@@ -109,6 +146,7 @@ proptest! {
         for step in steps {
             match step {
                 Step::Edit { tablet, fields, n } => edit(&mut tablets[tablet], fields, n),
+                Step::Member { tablet, n, remove } => member(&mut tablets[tablet], n, remove),
                 Step::Sync { tablet } => {
                     let changes = missing(&mut tablets[tablet], &server);
                     server.apply_changes(changes).unwrap();
@@ -128,6 +166,7 @@ proptest! {
             tablet.automerge_mut().merge(&mut server.clone()).unwrap();
             prop_assert_eq!(tablet.automerge_mut().get_heads(), server.get_heads());
             prop_assert_eq!(fields(tablet.automerge_mut()), fields(&server));
+            prop_assert_eq!(json(tablet.automerge_mut()), json(&server));
         }
         check(&server)?;
     }
