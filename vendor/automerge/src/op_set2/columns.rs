@@ -498,25 +498,13 @@ impl Columns {
     /// one slab rebuild it once instead of once per run. The result is the same as splicing
     /// the runs one by one, each at its position shifted by the ops inserted before it.
     pub(crate) fn splice_runs<O>(&mut self, runs: &[(usize, &[O])], text_encoding: TextEncoding)
-    -> usize
     where
         O: OpLike,
     {
         fn kept<O: OpLike>(ops: &[O]) -> impl Iterator<Item = &O> + Clone {
             ops.iter().filter(|o| O::action(o) != Action::Delete)
         }
-        macro_rules! edit_each {
-            ($column:expr, $at:expr, |$op:ident| $value:expr) => {{
-                let mut edit = $column.edit();
-                for (i, (_, ops)) in runs.iter().enumerate() {
-                    edit.seek($at[i]);
-                    for $op in kept(ops) {
-                        edit.insert($value);
-                    }
-                }
-                edit.finish();
-            }};
-        }
+        // Each op's values (several for the successor columns) inserted at its run's position.
         macro_rules! edit_each_flat {
             ($column:expr, $at:expr, |$op:ident| $values:expr) => {{
                 let mut edit = $column.edit();
@@ -530,6 +518,11 @@ impl Columns {
                 }
                 edit.finish();
             }};
+        }
+        macro_rules! edit_each {
+            ($column:expr, $at:expr, |$op:ident| $value:expr) => {
+                edit_each_flat!($column, $at, |$op| std::iter::once($value))
+            };
         }
 
         let pos: Vec<usize> = runs.iter().map(|(pos, _)| *pos).collect();
@@ -583,8 +576,6 @@ impl Columns {
         });
         edit_each!(self.index.top, pos, |o| O::top(o));
         edit_each!(self.index.visible, pos, |o| O::visible(o));
-
-        runs.iter().map(|(_, ops)| kept(ops).count()).sum()
     }
 
     #[cfg(test)]

@@ -245,12 +245,11 @@ impl OpSet {
 
     /// [`OpSet::splice`] of several runs, `(pos, ops)`, each `pos` before any run went in,
     /// ascending (see [`super::columns::Columns::splice_runs`]).
-    pub(crate) fn splice_runs<O: OpLike>(&mut self, runs: &[(usize, &[O])]) -> usize {
-        let added = self.cols.splice_runs(runs, self.text_encoding);
+    pub(crate) fn splice_runs<O: OpLike>(&mut self, runs: &[(usize, &[O])]) {
+        self.cols.splice_runs(runs, self.text_encoding);
         for (_, ops) in runs {
             self.splice_objects(ops);
         }
-        added
     }
 
     pub(crate) fn undo_op(&mut self, op: &TxOp) {
