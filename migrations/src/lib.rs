@@ -19,6 +19,7 @@ mod m20261130_000007_create_identification_tables;
 mod m20261130_000008_create_elimination_tables;
 mod m20261130_000009_create_plan_tables;
 mod m20261130_000010_create_lease_table;
+mod m20261203_000001_split_document_snapshots;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_create_elimination_tables::Migration),
             Box::new(m20261130_000009_create_plan_tables::Migration),
             Box::new(m20261130_000010_create_lease_table::Migration),
+            Box::new(m20261203_000001_split_document_snapshots::Migration),
         ]
     }
 }

@@ -30,7 +30,7 @@ use zoufang_schemas::sample::{SampleRng, household};
 use zoufang_schemas::wire::{DocId, Head};
 use zoufang_schemas::{RegionCode, Role};
 use zoufang_server::services::{accounts, documents};
-use zoufang_server::store::entities::{document, region};
+use zoufang_server::store::entities::{document, document_snapshot, region};
 use zoufang_sync::DocPath;
 use zoufang_sync::automerge::ActorId;
 
@@ -447,13 +447,20 @@ async fn fillers(
                 version: sea_orm::Set(1),
                 changes_since_snapshot: sea_orm::Set(0),
                 updated_at: sea_orm::Set(0),
-                snapshot_upto: sea_orm::Set(0),
-                snapshot: sea_orm::Set(snapshot.clone()),
                 change_seq: sea_orm::Set(0),
                 needs_validation: sea_orm::Set(false),
             }
         });
         document::Entity::insert_many(rows)
+            .exec_without_returning(&state.db)
+            .await
+            .unwrap();
+        let snapshots = chunk.iter().map(|(id, _)| document_snapshot::ActiveModel {
+            doc_id: sea_orm::Set(id.to_uuid_string()),
+            snapshot: sea_orm::Set(snapshot.clone()),
+            snapshot_upto: sea_orm::Set(0),
+        });
+        document_snapshot::Entity::insert_many(snapshots)
             .exec_without_returning(&state.db)
             .await
             .unwrap();

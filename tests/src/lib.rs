@@ -137,6 +137,40 @@ pub async fn fresh_postgres() -> Option<(String, String)> {
     Some((format!("postgres://postgres@127.0.0.1:5432/{name}"), name))
 }
 
+/// A fresh database of `backend`: its URL, its PostgreSQL name (to drop) and the temporary
+/// folder that holds the SQLite file (and whatever else the test keeps there).
+pub async fn fresh_database(
+    backend: Backend,
+) -> Option<(String, Option<String>, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            Some((url, None, dir))
+        }
+        Backend::Postgres => {
+            let (url, name) = fresh_postgres().await?;
+            Some((url, Some(name), dir))
+        }
+    }
+}
+
+/// A statement written with PostgreSQL's numbered parameters, as `backend` takes it (`?` on
+/// SQLite, where parameters bind in order).
+pub fn bound<const N: usize>(
+    backend: sea_orm::DbBackend,
+    postgres: &str,
+    values: [sea_orm::Value; N],
+) -> sea_orm::Statement {
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => postgres.to_owned(),
+        _ => (1..=N).rev().fold(postgres.to_owned(), |sql, n| {
+            sql.replace(&format!("${n}"), "?")
+        }),
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// Drops a test database.
 pub async fn drop_postgres(name: &str) {
     if let Ok(admin) = Database::connect(POSTGRES_ADMIN_URL).await {
@@ -169,17 +203,7 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut Settings),
     ) -> Option<TestApp> {
-        let dir = tempfile::tempdir().unwrap();
-        let (url, postgres_db) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let (url, name) = fresh_postgres().await?;
-                (url, Some(name))
-            }
-        };
+        let (url, postgres_db, dir) = fresh_database(backend).await?;
         let mut config = settings(&url, dir.path());
         adjust(&mut config);
         let state = zoufang_server::build_state(config.clone()).await.unwrap();

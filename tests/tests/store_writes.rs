@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
-use zoufang_e2e::{TestApp, first_document, on_both_databases};
+use zoufang_e2e::{TestApp, bound, first_document, on_both_databases};
 use zoufang_server::store::audit::{self, Event};
 use zoufang_server::store::documents;
 use zoufang_server::store::script::Script;
@@ -22,22 +22,6 @@ async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
         .unwrap()
         .unwrap();
     row.try_get_by_index::<i64>(0).unwrap()
-}
-
-/// A statement written with PostgreSQL's numbered parameters, as `backend` takes it (`?` on
-/// SQLite, where parameters bind in order).
-fn bound<const N: usize>(
-    backend: sea_orm::DbBackend,
-    postgres: &str,
-    values: [sea_orm::Value; N],
-) -> Statement {
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => postgres.to_owned(),
-        _ => (1..=N).rev().fold(postgres.to_owned(), |sql, n| {
-            sql.replace(&format!("${n}"), "?")
-        }),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Creates the table the scripts write: `script_probe (k, v)`.

@@ -37,25 +37,38 @@ async fn unchanged_copy(app: &TestApp, of: &DocId, village: &str) -> DocId {
     use sea_orm::{ConnectionTrait, Statement};
     let id = DocId(*uuid::Uuid::new_v4().as_bytes());
     let backend = app.state.db.get_database_backend();
-    let sql = "INSERT INTO documents (doc_id, region_code, county_code, snapshot, snapshot_upto, \
+    let sql = "INSERT INTO documents (doc_id, region_code, county_code, \
                heads, version, changes_since_snapshot, updated_at, change_seq) \
-               SELECT $1, $2, county_code, snapshot, snapshot_upto, heads, version, 0, updated_at, 0 \
+               SELECT $1, $2, county_code, heads, version, 0, updated_at, 0 \
                FROM documents WHERE doc_id = $3";
-    let sql = if backend == sea_orm::DbBackend::Postgres {
-        sql.to_owned()
-    } else {
-        sql.replace("$1", "?").replace("$2", "?").replace("$3", "?")
+    let placeholders = |sql: &str| {
+        if backend == sea_orm::DbBackend::Postgres {
+            sql.to_owned()
+        } else {
+            sql.replace("$1", "?").replace("$2", "?").replace("$3", "?")
+        }
     };
     app.state
         .db
         .execute_raw(Statement::from_sql_and_values(
             backend,
-            sql,
+            placeholders(sql),
             [
                 id.to_uuid_string().into(),
                 village.into(),
                 of.to_uuid_string().into(),
             ],
+        ))
+        .await
+        .unwrap();
+    let snapshot = "INSERT INTO document_snapshots (doc_id, snapshot, snapshot_upto) \
+                    SELECT $1, snapshot, snapshot_upto FROM document_snapshots WHERE doc_id = $2";
+    app.state
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(snapshot),
+            [id.to_uuid_string().into(), of.to_uuid_string().into()],
         ))
         .await
         .unwrap();
@@ -247,10 +260,10 @@ on_both_databases! {
                 .db
                 .execute_raw(Statement::from_sql_and_values(
                     sea_orm::DbBackend::Postgres,
-                    "INSERT INTO documents (doc_id, region_code, county_code, snapshot, snapshot_upto, \
+                    "INSERT INTO documents (doc_id, region_code, county_code, \
                      heads, version, changes_since_snapshot, updated_at, change_seq) \
                      SELECT md5(g::text), region_code, county_code, \
-                     snapshot, snapshot_upto, heads, version, 0, updated_at, g \
+                     heads, version, 0, updated_at, g \
                      FROM documents, generate_series(1, 60000) g WHERE doc_id = $1",
                     [app.village_a[0].to_uuid_string().into()],
                 ))

@@ -2,7 +2,7 @@
 //! current heads with a version for optimistic concurrency, and the relational projection
 //! (households, members) that queries and exports read.
 
-use super::entities::{doc_change, document, household, member};
+use super::entities::{doc_change, document, document_snapshot, household, member};
 use super::now;
 use super::script::Script;
 use crate::error::StoreError;
@@ -89,22 +89,17 @@ pub async fn current_snapshots<C: ConnectionTrait>(
     db: &C,
     ids: &std::collections::BTreeSet<DocId>,
 ) -> Result<Vec<zoufang_schemas::wire::WholeDoc>, StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
     let mut out = Vec::with_capacity(ids.len());
     let keys: Vec<String> = ids.iter().map(doc_key).collect();
     for chunk in super::shaped(&keys, INSERT_CHUNK) {
-        let rows: Vec<(String, Vec<u8>, String)> = document::Entity::find()
-            .select_only()
-            .columns([
-                document::Column::DocId,
-                document::Column::Snapshot,
-                document::Column::Heads,
-            ])
-            .filter(document::Column::DocId.is_in(chunk.iter().cloned()))
-            .filter(document::Column::ChangesSinceSnapshot.eq(0))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (id, snapshot, heads) in rows {
+        let query = with_snapshots(chunk.iter().cloned(), document::Column::Heads)
+            .and_where(Expr::col((document::Entity, document::Column::ChangesSinceSnapshot)).eq(0))
+            .to_owned();
+        for row in db.query_all(&query).await? {
+            let id: String = row.try_get("", "doc_id")?;
+            let snapshot: Vec<u8> = row.try_get("", "snapshot")?;
+            let heads: String = row.try_get("", "heads")?;
             let doc = DocId::parse(&id)
                 .ok_or_else(|| StoreError::Corrupt(format!("document id {id}")))?;
             out.push(zoufang_schemas::wire::WholeDoc {
@@ -115,6 +110,30 @@ pub async fn current_snapshots<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// `SELECT doc_id, snapshot, <also>` of the documents of `keys` that have a snapshot (every
+/// stored one), for more columns or conditions to be added.
+fn with_snapshots(
+    keys: impl IntoIterator<Item = String>,
+    also: document::Column,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Query::select()
+        .column((document::Entity, document::Column::DocId))
+        .column((
+            document_snapshot::Entity,
+            document_snapshot::Column::Snapshot,
+        ))
+        .column((document::Entity, also))
+        .from(document::Entity)
+        .inner_join(
+            document_snapshot::Entity,
+            Expr::col((document_snapshot::Entity, document_snapshot::Column::DocId))
+                .equals((document::Entity, document::Column::DocId)),
+        )
+        .and_where(Expr::col((document::Entity, document::Column::DocId)).is_in(keys))
+        .to_owned()
 }
 
 /// A document as stored: its snapshot and the changes stored after it, not yet decoded.
@@ -174,32 +193,31 @@ pub async fn fetch_many<C: ConnectionTrait>(
     let mut out = Vec::with_capacity(ids.len());
     for chunk in super::shaped(ids, INSERT_CHUNK) {
         let keys: Vec<String> = chunk.iter().map(doc_key).collect();
-        let rows: Vec<(String, Vec<u8>, i64, String)> = document::Entity::find()
-            .select_only()
-            .columns([
-                document::Column::DocId,
-                document::Column::Snapshot,
-                document::Column::Version,
-                document::Column::RegionCode,
-            ])
-            .filter(document::Column::DocId.is_in(keys.iter().cloned()))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let rows_query = with_snapshots(keys.iter().cloned(), document::Column::Version)
+            .column((document::Entity, document::Column::RegionCode))
+            .to_owned();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for row in db.query_all(&rows_query).await? {
+            let key: String = row.try_get("", "doc_id")?;
+            let snapshot: Vec<u8> = row.try_get("", "snapshot")?;
+            let version: i64 = row.try_get("", "version")?;
+            let region_code: String = row.try_get("", "region_code")?;
+            rows.push((key, snapshot, version, region_code));
+        }
         let tail_query = Query::select()
             .column((doc_change::Entity, doc_change::Column::DocId))
             .column((doc_change::Entity, doc_change::Column::Bytes))
             .from(doc_change::Entity)
             .inner_join(
-                document::Entity,
-                Expr::col((document::Entity, document::Column::DocId))
+                document_snapshot::Entity,
+                Expr::col((document_snapshot::Entity, document_snapshot::Column::DocId))
                     .equals((doc_change::Entity, doc_change::Column::DocId)),
             )
             .and_where(Expr::col((doc_change::Entity, doc_change::Column::DocId)).is_in(keys))
             .and_where(
                 Expr::col((doc_change::Entity, doc_change::Column::Id)).gt(Expr::col((
-                    document::Entity,
-                    document::Column::SnapshotUpto,
+                    document_snapshot::Entity,
+                    document_snapshot::Column::SnapshotUpto,
                 ))),
             )
             .order_by((doc_change::Entity, doc_change::Column::Id), Order::Asc)
@@ -307,24 +325,37 @@ pub async fn create_many<C: ConnectionTrait>(
     let records: Vec<(DocId, &HouseholdRecord)> = docs.iter().map(|d| (d.id, d.record)).collect();
     let mut docs = docs.into_iter().peekable();
     while docs.peek().is_some() {
-        let rows: Vec<document::ActiveModel> = docs
+        let (rows, snapshots): (
+            Vec<document::ActiveModel>,
+            Vec<document_snapshot::ActiveModel>,
+        ) = docs
             .by_ref()
             .take(INSERT_CHUNK)
-            .map(|d| document::ActiveModel {
-                doc_id: Set(doc_key(&d.id)),
-                region_code: Set(d.record.household.region_code.as_str().to_owned()),
-                county_code: Set(d.record.household.region_code.county().to_owned()),
-                snapshot_upto: Set(upto.get(&doc_key(&d.id)).copied().unwrap_or(0)),
-                snapshot: Set(d.snapshot),
-                heads: Set(d.heads),
-                version: Set(1),
-                changes_since_snapshot: Set(0),
-                updated_at: Set(updated),
-                change_seq: Set(stamp),
-                needs_validation: Set(false),
+            .map(|d| {
+                let key = doc_key(&d.id);
+                let snapshot = document_snapshot::ActiveModel {
+                    doc_id: Set(key.clone()),
+                    snapshot: Set(d.snapshot),
+                    snapshot_upto: Set(upto.get(&key).copied().unwrap_or(0)),
+                };
+                let row = document::ActiveModel {
+                    doc_id: Set(key),
+                    region_code: Set(d.record.household.region_code.as_str().to_owned()),
+                    county_code: Set(d.record.household.region_code.county().to_owned()),
+                    heads: Set(d.heads),
+                    version: Set(1),
+                    changes_since_snapshot: Set(0),
+                    updated_at: Set(updated),
+                    change_seq: Set(stamp),
+                    needs_validation: Set(false),
+                };
+                (row, snapshot)
             })
-            .collect();
+            .unzip();
         document::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+        document_snapshot::Entity::insert_many(snapshots)
             .exec_without_returning(db)
             .await?;
     }
@@ -839,9 +870,17 @@ pub fn project_households_into(script: &mut Script, rows: &[(DocId, HouseholdCol
 }
 
 /// Folds the change log of one document into a new snapshot. The changes stay in the log
-/// (the audit needs them); loading just starts from the newer snapshot.
+/// (the audit needs them); loading just starts from the newer snapshot. Nothing is written
+/// when the document moved on since it was read (its version changed); run it in a
+/// transaction, as its two writes belong together.
 pub async fn compact<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<bool, StoreError> {
-    let Some(row) = document::Entity::find_by_id(doc_key(id)).one(db).await? else {
+    let Some(version) = document::Entity::find_by_id(doc_key(id))
+        .select_only()
+        .column(document::Column::Version)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+    else {
         return Ok(false);
     };
     let Some(loaded) = load(db, id).await? else {
@@ -856,18 +895,28 @@ pub async fn compact<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<bool, Sto
         .await?
         .flatten();
     use sea_orm::sea_query::Expr;
+    // The version first: once it is known unchanged, nothing stored after the read can be
+    // left out of the snapshot.
     let result = document::Entity::update_many()
-        .col_expr(document::Column::Snapshot, Expr::value(loaded.doc.save()))
-        .col_expr(
-            document::Column::SnapshotUpto,
-            Expr::value(upto.unwrap_or(row.snapshot_upto)),
-        )
         .col_expr(document::Column::ChangesSinceSnapshot, Expr::value(0))
         .filter(document::Column::DocId.eq(doc_key(id)))
-        .filter(document::Column::Version.eq(row.version))
+        .filter(document::Column::Version.eq(version))
         .exec(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    if result.rows_affected != 1 {
+        return Ok(false);
+    }
+    let mut update = document_snapshot::Entity::update_many()
+        .col_expr(
+            document_snapshot::Column::Snapshot,
+            Expr::value(loaded.doc.save()),
+        )
+        .filter(document_snapshot::Column::DocId.eq(doc_key(id)));
+    if let Some(upto) = upto {
+        update = update.col_expr(document_snapshot::Column::SnapshotUpto, Expr::value(upto));
+    }
+    update.exec(db).await?;
+    Ok(true)
 }
 
 /// Documents whose change log since the snapshot is longer than `threshold`.

@@ -1,4 +1,4 @@
-//! The `documents` table.
+//! The `documents` table (the snapshots are in `document_snapshots`).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,8 +9,6 @@ pub struct Model {
     pub doc_id: String,
     pub region_code: String,
     pub county_code: String,
-    pub snapshot: Vec<u8>,
-    pub snapshot_upto: i64,
     pub heads: String,
     pub version: i64,
     pub changes_since_snapshot: i32,

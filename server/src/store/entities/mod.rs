@@ -14,6 +14,7 @@ pub mod device_cursor;
 pub mod device_doc;
 pub mod doc_change;
 pub mod document;
+pub mod document_snapshot;
 pub mod elimination_case;
 pub mod elimination_step;
 pub mod finding;
