@@ -34,25 +34,18 @@ async fn belief_rows(app: &TestApp, device: &str) -> BTreeMap<String, String> {
 /// Copies a household's stored document under a new id into `village`, stamped as if it
 /// had not changed since the beginning: only a whole read of the scope finds it.
 async fn unchanged_copy(app: &TestApp, of: &DocId, village: &str) -> DocId {
-    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm::ConnectionTrait;
     let id = DocId(*uuid::Uuid::new_v4().as_bytes());
     let backend = app.state.db.get_database_backend();
     let sql = "INSERT INTO documents (doc_id, region_code, county_code, \
                heads, version, changes_since_snapshot, updated_at, change_seq) \
                SELECT $1, $2, county_code, heads, version, 0, updated_at, 0 \
                FROM documents WHERE doc_id = $3";
-    let placeholders = |sql: &str| {
-        if backend == sea_orm::DbBackend::Postgres {
-            sql.to_owned()
-        } else {
-            sql.replace("$1", "?").replace("$2", "?").replace("$3", "?")
-        }
-    };
     app.state
         .db
-        .execute_raw(Statement::from_sql_and_values(
+        .execute_raw(zoufang_e2e::bound(
             backend,
-            placeholders(sql),
+            sql,
             [
                 id.to_uuid_string().into(),
                 village.into(),
@@ -65,9 +58,9 @@ async fn unchanged_copy(app: &TestApp, of: &DocId, village: &str) -> DocId {
                     SELECT $1, snapshot, snapshot_upto FROM document_snapshots WHERE doc_id = $2";
     app.state
         .db
-        .execute_raw(Statement::from_sql_and_values(
+        .execute_raw(zoufang_e2e::bound(
             backend,
-            placeholders(snapshot),
+            snapshot,
             [id.to_uuid_string().into(), of.to_uuid_string().into()],
         ))
         .await

@@ -874,15 +874,6 @@ pub fn project_households_into(script: &mut Script, rows: &[(DocId, HouseholdCol
 /// when the document moved on since it was read (its version changed); run it in a
 /// transaction, as its two writes belong together.
 pub async fn compact<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<bool, StoreError> {
-    let Some(version) = document::Entity::find_by_id(doc_key(id))
-        .select_only()
-        .column(document::Column::Version)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?
-    else {
-        return Ok(false);
-    };
     let Some(loaded) = load(db, id).await? else {
         return Ok(false);
     };
@@ -900,7 +891,7 @@ pub async fn compact<C: ConnectionTrait>(db: &C, id: &DocId) -> Result<bool, Sto
     let result = document::Entity::update_many()
         .col_expr(document::Column::ChangesSinceSnapshot, Expr::value(0))
         .filter(document::Column::DocId.eq(doc_key(id)))
-        .filter(document::Column::Version.eq(version))
+        .filter(document::Column::Version.eq(loaded.version))
         .exec(db)
         .await?;
     if result.rows_affected != 1 {
